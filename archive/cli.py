@@ -1,0 +1,184 @@
+"""The blog-archive command line: thin wrappers that open the archive, call one library function, print."""
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Callable, Iterator
+
+import click
+
+from scraper.demo import SITE_DIR, serve_site
+from scraper.discover import DiscoveredURL, discover_posts, looks_like_post_url
+from scraper.errors import BlogArchiveError
+from scraper.fetch import FetchSettings, Fetcher
+from scraper.urls import normalize_url
+
+from . import render
+from .pipeline import RunSummary, check_files, crawl_posts, import_files
+from .store import find_post, iter_posts, load_post, open_archive
+
+DEFAULT_DB = "archive.db"
+
+
+def db_option(default: str = DEFAULT_DB) -> Callable:
+    return click.option("--db", "db_path", default=default, envvar="BLOG_ARCHIVE_DB", show_default=True,
+                        type=click.Path(dir_okay=False), help="The archive's SQLite file (env: BLOG_ARCHIVE_DB).")
+
+
+def quiet_option(func: Callable) -> Callable:
+    func = click.option("-q", "--quiet", is_flag=True, help="No progress bar, only errors and the summary.")(func)
+    return click.option("-v", "--verbose", count=True, help="Log what happens (-vv for debug detail).")(func)
+
+
+def errors_as_click(func: Callable) -> Callable:
+    """Our own exceptions become a one-line 'Error: …' and exit 1; Ctrl-C exits 130 without a traceback."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except BlogArchiveError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except KeyboardInterrupt:
+            click.echo("Interrupted: what was saved so far is kept; run again to finish.", err=True)
+            sys.exit(130)
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="blog-archive")
+def cli() -> None:
+    """Archive a blog (Wix first) into SQLite: crawl it, import saved pages, list and show posts."""
+
+
+@cli.command()
+@click.argument("site")
+@db_option()
+@click.option("--delay", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Seconds between two requests to the site (robots.txt Crawl-delay can raise it).")
+@click.option("--timeout", type=click.FloatRange(min=1), default=30.0, show_default=True,
+              help="Seconds to wait for a response.")
+@click.option("--max-posts", type=click.IntRange(min=1), help="Stop after this many post URLs.")
+@quiet_option
+@errors_as_click
+def crawl(site: str, db_path: str, delay: float, timeout: float, max_posts: int | None, quiet: bool,
+          verbose: int) -> None:
+    """Crawl SITE (a blog's address, or one post's URL) into the archive."""
+    _logging(verbose)
+    settings = FetchSettings(delay=delay, read_timeout=timeout)
+    with Fetcher(settings) as fetcher:
+        _crawl(site, db_path, fetcher, quiet=quiet, max_posts=max_posts)
+
+
+@cli.command()
+@db_option("demo.db")
+@quiet_option
+@errors_as_click
+def demo(db_path: str, quiet: bool, verbose: int) -> None:
+    """Serve the bundled sample Wix site on 127.0.0.1 and crawl it (offline)."""
+    _logging(verbose)
+    with serve_site(SITE_DIR) as server, Fetcher(FetchSettings(delay=0)) as fetcher:
+        click.echo(f"Serving the sample Wix site at {server.origin}", err=True)
+        _crawl(server.origin, db_path, fetcher, quiet=quiet)
+    click.echo(f"Try: blog-archive list --db {db_path}", err=True)
+
+
+def _crawl(site: str, db_path: str, fetcher: Fetcher, *, quiet: bool, max_posts: int | None = None) -> None:
+    if looks_like_post_url(site):
+        found = [DiscoveredURL(normalize_url(site), "command line")]
+    else:
+        found = discover_posts(fetcher, site)  # before opening: an unreachable site leaves no file behind
+        click.echo(f"Found {len(found)} post URLs on {site}", err=True)
+    found = found[:max_posts] if max_posts else found
+    db = open_archive(db_path)
+    with _progress(len(found), "Archiving", quiet) as advance:
+        summary = crawl_posts(db, found, fetcher, progress=advance)
+    _report(summary, db_path, single=len(found) == 1)
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@db_option()
+@click.option("--url", help="The page's original URL (one file only; default: its canonical link or file path).")
+@quiet_option
+@errors_as_click
+def import_(files: tuple[Path, ...], db_path: str, url: str | None, quiet: bool, verbose: int) -> None:
+    """Import saved HTML pages or plain-text page dumps (FILES) into the archive."""
+    _logging(verbose)
+    if url and len(files) > 1:
+        raise click.UsageError("--url needs exactly one file")
+    paths = list(files)
+    check_files(paths)
+    db = open_archive(db_path)
+    with _progress(len(paths), "Importing", quiet) as advance:
+        summary = import_files(db, paths, url=url, progress=advance)
+    _report(summary, db_path, single=len(paths) == 1)
+
+
+@cli.command("list")
+@db_option()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of posts (Post.to_dict()).")
+@errors_as_click
+def list_(db_path: str, as_json: bool) -> None:
+    """List the archived posts, newest first."""
+    db = open_archive(db_path, create=False)
+    if as_json:
+        posts = (load_post(db, row).to_dict() for row in iter_posts(db))
+        click.echo(render.json_array(posts))
+        return
+    rows = list(iter_posts(db))
+    for line in render.post_table(rows):
+        click.echo(line)
+    click.echo(f"{len(rows)} posts", err=True)
+
+
+@cli.command()
+@click.argument("post")
+@db_option()
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
+              help="Output format.")
+@errors_as_click
+def show(post: str, db_path: str, fmt: str) -> None:
+    """Show one archived POST, given by its URL or slug."""
+    db = open_archive(db_path, create=False)
+    row = find_post(db, post)
+    if row is None:
+        raise click.ClickException(f"no post {post!r} in {db_path} (see 'blog-archive list')")
+    record = load_post(db, row)
+    if fmt == "json":
+        click.echo(json.dumps(record.to_dict(), indent=2, ensure_ascii=False))
+    elif fmt == "markdown":
+        click.echo(render.as_markdown(record))
+    else:
+        click.echo(render.as_text(record))
+
+
+def _report(summary: RunSummary, db_path: str, *, single: bool) -> None:
+    for url, reason in summary.skipped:
+        click.echo(f"skipped {url}: {reason}", err=True)
+    for url, reason in summary.failed:
+        click.echo(f"failed {url}: {reason}", err=True)
+    click.echo(f"{summary.line()} -> {db_path}", err=True)
+    if summary.failed:
+        raise click.ClickException(f"{len(summary.failed)} failed; run again to retry them")
+    if single and not summary.saved:
+        reason = (summary.skipped or [("", "nothing archived")])[0][1]
+        raise click.ClickException(f"nothing archived: {reason}")
+
+
+@contextlib.contextmanager
+def _progress(total: int, label: str, quiet: bool) -> Iterator[Callable[[str], None]]:
+    """A bar of items done / found on a terminal; silent when piped or with --quiet."""
+    if quiet or not sys.stderr.isatty():
+        yield lambda _item: None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True) as bar:
+        yield lambda _item: bar.update(1)
+
+
+def _logging(verbose: int) -> None:
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)

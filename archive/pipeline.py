@@ -1,0 +1,136 @@
+"""The main jobs: crawl a site's posts into the archive, and import saved pages or text dumps."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import sqlite_utils
+
+from scraper.discover import DiscoveredURL
+from scraper.encoding import decode_body
+from scraper.errors import ArchiveError, ExtractionError, FetchError, NotAPostError, RobotsDisallowed
+from scraper.extract import extract_post
+from scraper.fetch import Fetcher
+from scraper.models import Post
+from scraper.textdump import parse_text
+from scraper.urls import normalize_url
+
+from .store import Capture, now_iso, save_capture, save_post
+
+logger = logging.getLogger(__name__)
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+TEXT_SUFFIXES = {".txt", ".text"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RunSummary:
+    """What one crawl or import did, URL by URL."""
+
+    new: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (url, reason): not posts, robots
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
+
+    def record(self, outcome: str, url: str) -> None:
+        getattr(self, outcome).append(url)
+
+    @property
+    def saved(self) -> int:
+        return len(self.new) + len(self.changed) + len(self.unchanged)
+
+    def line(self) -> str:
+        return (f"{len(self.new)} new, {len(self.changed)} changed, {len(self.unchanged)} unchanged, "
+                f"{len(self.skipped)} skipped, {len(self.failed)} failed")
+
+
+def crawl_posts(db: sqlite_utils.Database, found: Iterable[DiscoveredURL], fetcher: Fetcher, *,
+                progress: Progress | None = None) -> RunSummary:
+    """Fetch, extract and store each discovered URL; one URL's failure never stops the run."""
+    summary = RunSummary()
+    for item in found:
+        archive_url(db, item.url, fetcher, summary)
+        if progress:
+            progress(item.url)
+    return summary
+
+
+def archive_url(db: sqlite_utils.Database, url: str, fetcher: Fetcher, summary: RunSummary) -> None:
+    try:
+        result = fetcher.fetch(url)
+    except RobotsDisallowed:
+        summary.skipped.append((url, "robots.txt forbids it"))
+        return
+    except FetchError as exc:
+        summary.failed.append((url, str(exc)))
+        return
+    post_url = normalize_url(result.final_url or url)
+    capture = Capture(url=post_url, body=result.body, fetched_at=result.fetched_at, status_code=result.status_code,
+                      content_type=result.content_type, etag=result.etag, last_modified=result.last_modified)
+    content_type = (result.content_type or "text/html").split(";")[0].strip().lower()
+    if content_type not in HTML_TYPES:
+        summary.skipped.append((url, f"not an HTML page ({content_type})"))
+        return
+    try:
+        post = extract_post(result.text, post_url)
+    except NotAPostError as exc:
+        save_capture(db, capture)
+        summary.skipped.append((url, str(exc)))
+        return
+    except ExtractionError as exc:
+        save_capture(db, capture)
+        summary.failed.append((url, str(exc)))
+        return
+    summary.record(save_post(db, post, capture=capture), post_url)
+
+
+def read_file(path: Path, *, url: str | None = None) -> tuple[Post, Capture]:
+    """Turn a saved HTML page or a plain-text dump into a Post and the raw capture to keep."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ArchiveError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    text = decode_body(raw)
+    is_html = path.suffix.lower() in HTML_SUFFIXES or (
+        path.suffix.lower() not in TEXT_SUFFIXES and text.lstrip()[:1] == "<")
+    if is_html:
+        post = extract_post(text, url)
+        content_type = "text/html"
+    else:
+        post = parse_text(text, url)
+        content_type = "text/plain"
+    post.url = url or post.canonical_url or path.resolve().as_uri()
+    capture = Capture(url=post.url, body=raw, fetched_at=now_iso(), content_type=content_type)
+    return post, capture
+
+
+def import_files(db: sqlite_utils.Database, paths: list[Path], *, url: str | None = None,
+                 progress: Progress | None = None) -> RunSummary:
+    """Import saved pages / text dumps; a file that is not a post is reported and skipped."""
+    summary = RunSummary()
+    for path in paths:
+        try:
+            post, capture = read_file(path, url=url)
+        except NotAPostError as exc:
+            summary.skipped.append((str(path), str(exc)))
+        except ExtractionError as exc:
+            summary.failed.append((str(path), str(exc)))
+        else:
+            summary.record(save_post(db, post, capture=capture), post.url)
+        if progress:
+            progress(str(path))
+    return summary
+
+
+def check_files(paths: list[Path]) -> None:
+    """Fail before anything is written if a file is missing or unreadable."""
+    for path in paths:
+        if not path.exists():
+            raise ArchiveError(f"no such file: {path}")
+        if path.is_dir():
+            raise ArchiveError(f"{path} is a directory; give the page files themselves")

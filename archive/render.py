@@ -1,0 +1,72 @@
+"""Posts as text for people: the list table, and one post as plain text or Markdown."""
+from __future__ import annotations
+
+import json
+import textwrap
+from typing import Any, Iterable, Iterator
+
+from markdownify import markdownify
+
+from scraper.models import Post
+
+TITLE_WIDTH = 60
+
+
+def post_table(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """One line per post: date, title, author, URL."""
+    for row in rows:
+        date = (row["published"] or row["updated"] or "")[:10] or "----------"
+        title = _clip(row["title"] or "(untitled)", TITLE_WIDTH)
+        author = row["author"] or "-"
+        yield f"{date}  {title:<{TITLE_WIDTH}}  {author}  {row['url']}"
+
+
+def json_array(items: Iterable[dict[str, Any]]) -> str:
+    """A JSON array built item by item (the archive can be large)."""
+    parts = [json.dumps(item, ensure_ascii=False, indent=2) for item in items]
+    return "[\n" + ",\n".join(parts) + "\n]" if parts else "[]"
+
+
+def as_text(post: Post) -> str:
+    title = post.title or "(untitled)"
+    header = [title, "=" * min(len(title), 79)] + [f"{label}: {value}" for label, value in _facts(post) if value]
+    blocks = ["\n".join(header)]
+    for section in post.sections:
+        if section.heading:
+            blocks.append(section.heading + "\n" + "-" * min(len(section.heading), 79))
+        blocks += [_wrap(paragraph) for paragraph in section.text.split("\n\n") if paragraph]
+    if post.images:
+        blocks.append("\n".join(["Images:"] + [f"  {_image_line(i)}" for i in post.images]))
+    return "\n\n".join(blocks)
+
+
+def as_markdown(post: Post) -> str:
+    parts = [f"# {post.title or '(untitled)'}", ""]
+    facts = [f"**{label}:** {value}" for label, value in _facts(post) if value]
+    parts += ["  \n".join(facts), ""] if facts else []
+    for section in post.sections:
+        if section.heading:
+            parts += [f"{'#' * section.level} {section.heading}", ""]
+        body = markdownify(section.html, heading_style="ATX", bullets="-").strip()
+        if body:
+            parts += [body, ""]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def _facts(post: Post) -> list[tuple[str, str | None]]:
+    return [("Author", post.author), ("Published", post.published), ("Updated", post.updated),
+            ("URL", post.url), ("Tags", ", ".join(post.tags)), ("Categories", ", ".join(post.categories))]
+
+
+def _image_line(image) -> str:
+    extra = " — ".join(x for x in (image.alt, image.caption) if x)
+    return f"{image.src}" + (f"  ({extra})" if extra else "")
+
+
+def _wrap(paragraph: str) -> str:
+    return "\n".join(textwrap.fill(line, 79) if not line.startswith(("- ", "  ")) else line
+                     for line in paragraph.split("\n"))
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,227 @@
+"""The SQLite archive: its shape, and saving / reading posts and raw page captures. No HTTP here."""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import urlsplit
+
+import sqlite_utils
+
+from scraper.errors import ArchiveError
+from scraper.models import Image, Post, Section
+from scraper.urls import normalize_url, slug_from_url
+
+POST_COLUMNS = {
+    "id": int, "url": str, "site": str, "slug": str, "title": str, "author": str, "published": str,
+    "updated": str, "excerpt": str, "body_text": str, "body_html": str, "content_hash": str, "status": str,
+    "first_seen": str, "last_seen": str, "canonical_url": str, "language": str,
+}
+
+
+@dataclass
+class Capture:
+    """A raw page as it was fetched or read from a file, kept so extraction can be re-run offline."""
+
+    url: str
+    body: bytes
+    fetched_at: str
+    status_code: int | None = None
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def open_archive(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
+    """Open (or create) an archive, refusing files that are not SQLite databases without touching them."""
+    path = Path(path)
+    if path.is_dir():
+        raise ArchiveError(f"{path} is a directory, not an archive file")
+    if not path.exists():
+        if not create:
+            raise ArchiveError(f"no archive at {path} (run 'blog-archive crawl' or 'import' first)")
+        if not path.parent.exists():
+            raise ArchiveError(f"folder {path.parent} does not exist")
+    elif path.stat().st_size and not _is_sqlite_file(path):
+        raise ArchiveError(f"{path} is not a blog-archive database (not an SQLite file)")
+    try:
+        db = sqlite_utils.Database(path)
+        db.execute("select count(*) from sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"{path} cannot be opened as a database: {exc}") from exc
+    if create:
+        ensure_schema(db)
+    elif "posts" not in db.table_names():
+        raise ArchiveError(f"{path} is not a blog-archive database (no posts table)")
+    return db
+
+
+def _is_sqlite_file(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(16) == b"SQLite format 3\x00"
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    """Create the tables and indexes once; every later write relies on this shape."""
+    try:
+        if db.journal_mode != "wal":
+            db.enable_wal()
+        with db.atomic():
+            _create_tables(db)
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"cannot set up the archive: {exc}") from exc
+
+
+def _create_tables(db: sqlite_utils.Database) -> None:
+    db["posts"].create(POST_COLUMNS, pk="id", not_null={"url"}, if_not_exists=True)
+    db["posts"].create_index(["url"], unique=True, if_not_exists=True)
+    db["posts"].create_index(["slug"], if_not_exists=True)
+    db["sections"].create({"post_id": int, "position": int, "heading": str, "level": int, "text": str,
+                           "html": str}, pk=("post_id", "position"), foreign_keys=[("post_id", "posts", "id")],
+                          if_not_exists=True)
+    db["images"].create({"post_id": int, "position": int, "src": str, "alt": str, "caption": str},
+                        pk=("post_id", "position"), foreign_keys=[("post_id", "posts", "id")],
+                        if_not_exists=True)
+    db["tags"].create({"post_id": int, "name": str, "kind": str}, pk=("post_id", "kind", "name"),
+                      foreign_keys=[("post_id", "posts", "id")], if_not_exists=True)
+    db["pages"].create({"id": int, "url": str, "fetched_at": str, "status_code": int, "content_type": str,
+                        "etag": str, "last_modified": str, "sha256": str, "body": bytes}, pk="id",
+                       if_not_exists=True)
+    db["pages"].create_index(["url", "sha256"], unique=True, if_not_exists=True)
+
+
+def content_hash(post: Post) -> str:
+    """A hash of what the post says (not where it was found), to tell changed posts from unchanged."""
+    data = post.to_dict()
+    data.pop("url")
+    data.pop("canonical_url")
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def save_capture(db: sqlite_utils.Database, capture: Capture) -> None:
+    """Keep a raw page; the same bytes at the same URL are stored once (their fetch time refreshed)."""
+    with db.atomic():
+        _save_capture(db, capture)
+
+
+def _save_capture(db: sqlite_utils.Database, capture: Capture) -> None:
+    sha = hashlib.sha256(capture.body).hexdigest()
+    row = {"url": capture.url, "fetched_at": capture.fetched_at, "status_code": capture.status_code,
+           "content_type": capture.content_type, "etag": capture.etag, "last_modified": capture.last_modified,
+           "sha256": sha}
+    existing = db.execute("select id from pages where url = ? and sha256 = ?", [capture.url, sha]).fetchone()
+    if existing:
+        db["pages"].update(existing[0], row)
+    else:
+        db["pages"].insert({**row, "body": zlib.compress(capture.body, 6)})
+
+
+def save_post(db: sqlite_utils.Database, post: Post, *, capture: Capture | None = None,
+              seen_at: str | None = None) -> str:
+    """Insert or update a post by URL, with its sections, images, tags and raw capture, in one transaction.
+
+    Returns "new", "changed" or "unchanged".
+    """
+    if not post.url:
+        raise ArchiveError("a post needs a URL to be archived")
+    seen_at = seen_at or now_iso()
+    digest = content_hash(post)
+    with db.atomic():
+        if capture is not None:
+            _save_capture(db, capture)
+        existing = db.execute("select id, content_hash from posts where url = ?", [post.url]).fetchone()
+        row = _post_row(post, digest, seen_at)
+        if existing is None:
+            post_id = db["posts"].insert({**row, "first_seen": seen_at}).last_pk
+            outcome = "new"
+        else:
+            post_id = existing[0]
+            db["posts"].update(post_id, row)
+            outcome = "unchanged" if existing[1] == digest else "changed"
+        _replace_children(db, post_id, post)
+    return outcome
+
+
+def _post_row(post: Post, digest: str, seen_at: str) -> dict[str, Any]:
+    return {
+        "url": post.url, "site": site_of(post.url), "slug": slug_from_url(post.url), "title": post.title,
+        "author": post.author, "published": post.published, "updated": post.updated, "excerpt": post.excerpt,
+        "body_text": post.body_text, "body_html": post.body_html, "content_hash": digest, "status": "active",
+        "last_seen": seen_at, "canonical_url": post.canonical_url, "language": post.language,
+    }
+
+
+def _replace_children(db: sqlite_utils.Database, post_id: int, post: Post) -> None:
+    for table in ("sections", "images", "tags"):
+        db.execute(f"delete from {table} where post_id = ?", [post_id])
+    db["sections"].insert_all(
+        {"post_id": post_id, "position": i, "heading": s.heading, "level": s.level, "text": s.text, "html": s.html}
+        for i, s in enumerate(post.sections))
+    db["images"].insert_all(
+        {"post_id": post_id, "position": i, "src": im.src, "alt": im.alt, "caption": im.caption}
+        for i, im in enumerate(post.images))
+    db["tags"].insert_all(
+        [{"post_id": post_id, "name": n, "kind": "tag"} for n in _dedupe(post.tags)]
+        + [{"post_id": post_id, "name": n, "kind": "category"} for n in _dedupe(post.categories)])
+
+
+def _dedupe(names: list[str]) -> list[str]:
+    return list(dict.fromkeys(names))
+
+
+def site_of(url: str) -> str:
+    return urlsplit(url).netloc.lower() or "local"
+
+
+def iter_posts(db: sqlite_utils.Database, *, site: str | None = None) -> Iterator[dict[str, Any]]:
+    """Post rows, newest first (undated posts last)."""
+    where, params = ("where site = ?", [site]) if site else ("", [])
+    sql = (f"select * from posts {where} order by coalesce(published, updated) is null, "
+           f"coalesce(published, updated) desc, id")
+    yield from db.query(sql, params)
+
+
+def find_post(db: sqlite_utils.Database, key: str) -> dict[str, Any] | None:
+    """A post by URL (any spelling) or by slug; ArchiveError if a slug matches several posts."""
+    key = key.strip()
+    if "://" in key:
+        for candidate in (key, normalize_url(key)):
+            row = next(db.query("select * from posts where url = ?", [candidate]), None)
+            if row:
+                return row
+        return None
+    slug = key.strip("/").rsplit("/", 1)[-1]
+    rows = list(db.query("select * from posts where slug = ?", [slug]))
+    if len(rows) > 1:
+        urls = ", ".join(r["url"] for r in rows)
+        raise ArchiveError(f"slug {key!r} matches {len(rows)} posts ({urls}): give the URL instead")
+    return rows[0] if rows else None
+
+
+def load_post(db: sqlite_utils.Database, row: dict[str, Any]) -> Post:
+    """Rebuild the Post dataclass from its rows."""
+    post_id = row["id"]
+    sections = [Section(r["heading"], r["level"], r["text"] or "", r["html"] or "")
+                for r in db.query("select * from sections where post_id = ? order by position", [post_id])]
+    images = [Image(r["src"], r["alt"], r["caption"])
+              for r in db.query("select * from images where post_id = ? order by position", [post_id])]
+    tags = {"tag": [], "category": []}
+    for r in db.query("select name, kind from tags where post_id = ? order by rowid", [post_id]):
+        tags.setdefault(r["kind"], []).append(r["name"])
+    return Post(url=row["url"], title=row["title"], author=row["author"], published=row["published"],
+                updated=row["updated"], sections=sections, images=images, tags=tags["tag"],
+                categories=tags["category"], excerpt=row["excerpt"], canonical_url=row["canonical_url"],
+                language=row["language"])
+
+
+def page_body(row: dict[str, Any]) -> bytes:
+    return zlib.decompress(row["body"])

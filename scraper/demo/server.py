@@ -1,0 +1,82 @@
+"""Serve a folder of static pages as a web site on 127.0.0.1, in a background thread."""
+from __future__ import annotations
+
+import contextlib
+import http.server
+import threading
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import unquote, urlsplit
+
+SITE_DIR = Path(__file__).parent / "site"
+DEMO_ORIGIN = "https://www.example-clinic.com"  # written in the site's files, replaced by the server's own origin
+CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".xml": "application/xml", ".txt": "text/plain; charset=utf-8",
+                 ".json": "application/json", ".jpg": "image/jpeg", ".png": "image/png"}
+
+
+class SiteHandler(http.server.BaseHTTPRequestHandler):
+    """GET /some/path -> ROOT/some/path, ROOT/some/path.html or ROOT/some/path/index.html (query ignored)."""
+
+    server: SiteServer
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self.server.requests.append(self.path)
+        target = self.resolve(unquote(urlsplit(self.path).path))
+        if target is None:
+            self.send_body(404, b"<html><body><h1>404</h1><p>Page not found</p></body></html>",
+                           "text/html; charset=utf-8")
+            return
+        body = target.read_bytes()
+        content_type = CONTENT_TYPES.get(target.suffix, "application/octet-stream")
+        if content_type.startswith(("text/", "application/xml", "application/json")):
+            body = body.replace(DEMO_ORIGIN.encode(), self.server.origin.encode())
+        self.send_body(200, body, content_type)
+
+    def resolve(self, path: str) -> Path | None:
+        root = self.server.root.resolve()
+        relative = path.lstrip("/")
+        for candidate in (relative, relative + ".html", relative.rstrip("/") + "/index.html"):
+            target = (root / candidate).resolve()
+            if target.is_file() and target.is_relative_to(root):
+                return target
+        return None
+
+    def send_body(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args) -> None:  # keep test and demo output clean
+        pass
+
+
+class SiteServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, root: Path, handler: type[SiteHandler] = SiteHandler, port: int = 0):
+        super().__init__(("127.0.0.1", port), handler)
+        self.root = Path(root)
+        self.requests: list[str] = []
+
+    @property
+    def origin(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+
+@contextlib.contextmanager
+def serve_site(root: Path = SITE_DIR, *, handler: type[SiteHandler] = SiteHandler,
+               port: int = 0) -> Iterator[SiteServer]:
+    """Run a SiteServer in a thread for the duration of the block; always shut down."""
+    server = SiteServer(root, handler, port)
+    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -1,0 +1,92 @@
+"""Records that cross module lines: Post, Section, Image, FetchResult."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from html import escape
+from typing import Any
+
+from .encoding import decode_body
+
+
+@dataclass
+class Section:
+    """A run of the post body under one heading (heading None: the intro before any heading)."""
+
+    heading: str | None
+    level: int
+    text: str
+    html: str
+
+
+@dataclass
+class Image:
+    src: str
+    alt: str | None = None
+    caption: str | None = None
+
+
+@dataclass
+class Post:
+    url: str | None
+    title: str | None
+    author: str | None = None
+    published: str | None = None
+    updated: str | None = None
+    sections: list[Section] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    excerpt: str | None = None
+    canonical_url: str | None = None
+    language: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data with exactly the dataclass's keys."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Post:
+        data = dict(data)
+        data["sections"] = [Section(**s) for s in data.get("sections") or []]
+        data["images"] = [Image(**i) for i in data.get("images") or []]
+        return cls(**data)
+
+    @property
+    def body_text(self) -> str:
+        """The whole body as plain text, headings included."""
+        parts = []
+        for section in self.sections:
+            if section.heading:
+                parts.append(section.heading)
+            if section.text:
+                parts.append(section.text)
+        return "\n\n".join(parts)
+
+    @property
+    def body_html(self) -> str:
+        parts = []
+        for section in self.sections:
+            if section.heading:
+                parts.append(f"<h{section.level}>{escape(section.heading, quote=False)}</h{section.level}>")
+            if section.html:
+                parts.append(section.html)
+        return "\n".join(parts)
+
+
+@dataclass
+class FetchResult:
+    """One HTTP response as fetched: the final URL, status, headers that matter and raw bytes."""
+
+    url: str
+    final_url: str
+    status_code: int
+    content_type: str | None
+    body: bytes
+    fetched_at: str
+    etag: str | None = None
+    last_modified: str | None = None
+    encoding: str | None = None
+
+    @property
+    def text(self) -> str:
+        return decode_body(self.body, self.content_type)

@@ -1,0 +1,284 @@
+"""A post body (an HTML element) split into sections at its headings, with clean HTML, plain text and images."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from html import escape
+from typing import Iterator
+from urllib.parse import unquote, urljoin
+
+import nh3
+from bs4 import Comment, NavigableString, Tag
+
+from .models import Image, Section
+
+HEADINGS = {"h1": 2, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+BLOCKS = {"p", "ul", "ol", "blockquote", "pre", "table", "dl", "hr"}
+INLINE = {"a", "span", "strong", "b", "em", "i", "u", "s", "sub", "sup", "code", "mark", "small", "br",
+          "abbr", "cite", "q", "time", "font", "del", "ins", "label"}
+DROP = {"script", "style", "noscript", "template", "svg", "button", "form", "input", "select", "textarea",
+        "nav", "iframe", "object", "canvas", "link", "meta"}
+ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "s", "sub", "sup", "code", "pre", "a", "ul", "ol", "li",
+                "blockquote", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "dl", "dt", "dd",
+                "figure", "figcaption", "img", "hr", "h3", "h4", "h5", "h6", "mark", "abbr", "cite", "q", "del",
+                "ins"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt"}, "td": {"colspan", "rowspan"},
+                      "th": {"colspan", "rowspan"}, "ol": {"start"}}
+WIX_MEDIA = "https://static.wixstatic.com/media/"
+WIX_MEDIA_ID = re.compile(r"^[0-9a-f]{6}_[0-9a-f]{32}(~mv2)?\.[a-z0-9]+$", re.I)
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
+_WHITESPACE = re.compile(r"\s+")
+
+
+@dataclass
+class _Block:
+    html: str
+    text: str
+    images: list[Image] = field(default_factory=list)
+
+
+@dataclass
+class _Heading:
+    level: int
+    text: str
+
+
+def split_sections(body: Tag, base_url: str | None = None) -> tuple[list[Section], list[Image]]:
+    """Walk the body in document order; start a new section at each heading."""
+    sections: list[Section] = []
+    images: list[Image] = []
+    heading: _Heading | None = None
+    blocks: list[_Block] = []
+
+    def close() -> None:
+        if heading is None and not blocks:
+            return
+        html = clean_html("\n".join(b.html for b in blocks))
+        text = "\n\n".join(b.text for b in blocks if b.text)
+        sections.append(Section(heading.text if heading else None, heading.level if heading else 1, text, html))
+
+    for item in _walk(body, base_url):
+        if isinstance(item, _Heading):
+            close()
+            heading, blocks = item, []
+        else:
+            blocks.append(item)
+            images.extend(item.images)
+    close()
+    return sections, _unique_images(images)
+
+
+def _walk(node: Tag, base: str | None) -> Iterator[_Block | _Heading]:
+    inline: list[Tag | NavigableString] = []
+    for child in list(node.children):
+        if isinstance(child, Comment):
+            continue
+        if isinstance(child, NavigableString) or (isinstance(child, Tag) and child.name in INLINE
+                                                   and not child.find(_is_structural)):
+            inline.append(child)
+            continue
+        if inline:
+            yield from _inline_block(inline, base)
+            inline = []
+        if not isinstance(child, Tag) or child.name in DROP:
+            continue
+        yield from _element(child, base)
+    if inline:
+        yield from _inline_block(inline, base)
+
+
+def _element(el: Tag, base: str | None) -> Iterator[_Block | _Heading]:
+    name = el.name
+    if name in HEADINGS:
+        text = _inline_text(el)
+        if text:
+            yield _Heading(HEADINGS[name], text)
+        return
+    if name == "figure" or name == "wow-image" or name == "img" or name == "picture":
+        block = _figure(el, base)
+        if block:
+            yield block
+        return
+    if name in BLOCKS and not el.find(_is_heading_or_figure):
+        block = _text_block(el, base)
+        if block:
+            yield block
+        return
+    yield from _walk(el, base)
+
+
+def _is_structural(tag: Tag) -> bool:
+    return isinstance(tag, Tag) and (tag.name in HEADINGS or tag.name in BLOCKS or tag.name in
+                                     {"figure", "wow-image", "img", "div", "section", "picture"})
+
+
+def _is_heading_or_figure(tag: Tag) -> bool:
+    return isinstance(tag, Tag) and (tag.name in HEADINGS or tag.name in {"figure", "wow-image"})
+
+
+def _inline_block(nodes: list, base: str | None) -> Iterator[_Block]:
+    html = "".join(str(n) for n in nodes)
+    text = _collapse("".join(_text_of(n) for n in nodes))
+    if text:
+        yield _Block(f"<p>{_absolute_links(html, base)}</p>", text)
+
+
+def _text_block(el: Tag, base: str | None) -> _Block | None:
+    if el.name == "hr":
+        return None
+    text = _block_text(el)
+    images = [img for img in (_image(i, base) for i in el.find_all(["img", "wow-image"])) if img]
+    if not text and not images:
+        return None
+    return _Block(_absolute_links(str(el), base), text, images)
+
+
+def _figure(el: Tag, base: str | None) -> _Block | None:
+    candidates = [el] if el.name in {"img", "wow-image"} else el.find_all(["wow-image", "img"])
+    image = next((img for img in (_image(c, base) for c in candidates) if img), None)
+    if image is None:
+        link = el.find("a", href=True)
+        if link:  # a video or file block: keep it as a link
+            href = urljoin(base or "", link["href"])
+            label = _inline_text(link) or href
+            return _Block(f'<p><a href="{escape(href)}">{escape(label, quote=False)}</a></p>', label)
+        return None
+    caption_el = el.find("figcaption") if el.name == "figure" else None
+    image.caption = _inline_text(caption_el) or None
+    html = f'<figure><img src="{escape(image.src)}" alt="{escape(image.alt or "")}">'
+    if image.caption:
+        html += f"<figcaption>{escape(image.caption, quote=False)}</figcaption>"
+    return _Block(html + "</figure>", "", [image])
+
+
+def _image(el: Tag, base: str | None) -> Image | None:
+    """An image at its original resolution (Wix: drop the /v1/ transform; skip blurred placeholders)."""
+    img = el if el.name == "img" else el.find("img")
+    wow = el if el.name == "wow-image" else el.find_parent("wow-image")
+    src = _wix_original(el, wow) or _img_src(img)
+    if not src or src.startswith("data:"):
+        return None
+    src = urljoin(base or "", original_image_url(src))
+    alt = img.get("alt") if isinstance(img, Tag) else None
+    alt = " ".join(alt.split()) if isinstance(alt, str) and alt.strip() else None
+    return Image(src=src, alt=alt, caption=None)
+
+
+def _wix_original(el: Tag, wow: Tag | None) -> str | None:
+    for node in (el, wow, el.find_parent(attrs={"data-pin-media": True})):
+        if not isinstance(node, Tag):
+            continue
+        if node.get("data-pin-media"):
+            return node["data-pin-media"]
+        info = node.get("data-image-info")
+        if info:
+            try:
+                uri = json.loads(info).get("imageData", {}).get("uri")
+            except (ValueError, AttributeError):
+                uri = None
+            if uri:
+                return uri
+        media_id = node.get("id") or ""
+        if node.name == "wow-image" and WIX_MEDIA_ID.match(unquote(media_id)):
+            return media_id
+    return None
+
+
+def _img_src(img: Tag | None) -> str | None:
+    if not isinstance(img, Tag):
+        return None
+    for key in ("data-src", "data-lazy-src", "data-original", "src"):
+        value = img.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    srcset = img.get("srcset")
+    if isinstance(srcset, str) and srcset.strip():
+        return srcset.split(",")[-1].strip().split(" ")[0]
+    return None
+
+
+def original_image_url(src: str) -> str:
+    """'…/media/<id>/v1/fill/w_89,h_66,…/<id>' or a bare media id -> 'https://static.wixstatic.com/media/<id>'."""
+    if WIX_MEDIA_ID.match(unquote(src)):
+        return WIX_MEDIA + unquote(src)
+    if "wixstatic.com/media/" in src:
+        src = src.split("/v1/", 1)[0]
+        head, _, media = src.partition("/media/")
+        return head.replace("http://", "https://") + "/media/" + unquote(media)
+    return src
+
+
+def clean_html(html: str) -> str:
+    """Sanitised HTML with only structural and emphasis tags (no classes, styles, scripts or handlers)."""
+    cleaned = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, link_rel=None,
+                        url_schemes={"http", "https", "mailto", "tel"}, strip_comments=True)
+    cleaned = re.sub(r"<p>(\s|<br>)*</p>", "", cleaned)
+    return re.sub(r"\n\s*\n+", "\n", cleaned).strip()
+
+
+def _absolute_links(html: str, base: str | None) -> str:
+    if not base:
+        return html
+    return re.sub(r'(href|src)="(/[^"]*)"', lambda m: f'{m.group(1)}="{escape(urljoin(base, m.group(2)))}"', html)
+
+
+def _block_text(el: Tag) -> str:
+    if el.name in {"ul", "ol"}:
+        return _list_text(el)
+    if el.name == "table":
+        rows = [" | ".join(_inline_text(c) for c in tr.find_all(["td", "th"])) for tr in el.find_all("tr")]
+        return "\n".join(r for r in rows if r.strip(" |"))
+    if el.name == "blockquote":
+        parts = [_inline_text(p) for p in el.find_all("p")] or [_inline_text(el)]
+        return "\n".join(p for p in parts if p)
+    return _inline_text(el)
+
+
+def _list_text(el: Tag, depth: int = 0) -> str:
+    lines = []
+    ordered = el.name == "ol"
+    for number, li in enumerate(el.find_all("li", recursive=False), start=1):
+        nested = li.find_all(["ul", "ol"], recursive=False)
+        for sub in nested:
+            sub.extract()
+        marker = f"{number}." if ordered else "-"
+        item = _inline_text(li)
+        if item:
+            lines.append("  " * depth + f"{marker} {item}")
+        for sub in nested:
+            lines.append(_list_text(sub, depth + 1))
+            li.append(sub)
+    return "\n".join(line for line in lines if line)
+
+
+def _inline_text(el: Tag | None) -> str:
+    if el is None:
+        return ""
+    return _collapse(_text_of(el))
+
+
+def _text_of(node) -> str:
+    if isinstance(node, Comment):
+        return ""
+    if isinstance(node, NavigableString):
+        return str(node) if node.find_parent("pre") else _WHITESPACE.sub(" ", str(node))
+    if node.name == "br":
+        return "\n"
+    if node.name in DROP:
+        return ""
+    return "".join(_text_of(c) for c in node.children)
+
+
+def _collapse(text: str) -> str:
+    lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r", "").split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _unique_images(images: list[Image]) -> list[Image]:
+    seen, out = set(), []
+    for image in images:
+        if image.src not in seen:
+            seen.add(image.src)
+            out.append(image)
+    return out

@@ -1,0 +1,41 @@
+"""URL helpers: normalising for comparison, site scope, slugs."""
+from __future__ import annotations
+
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+# Characters left as they are when a path is re-encoded (RFC 3986 pchar plus "/").
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def site_root(url: str) -> str:
+    """Turn what a user typed ('example.com', 'https://www.example.com/blog') into an absolute URL."""
+    url = url.strip()
+    if "://" not in url:
+        url = "https://" + url
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, ""))
+
+
+def normalize_url(url: str) -> str:
+    """One spelling per URL: lower-case scheme and host, percent-encoded path, no fragment, no trailing slash."""
+    parts = urlsplit(url.strip())
+    path = quote(unquote(parts.path), safe=_PATH_SAFE) or "/"
+    if len(path) > 1:
+        path = path.rstrip("/")
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
+
+
+def host_key(url: str) -> str:
+    """The host without a leading 'www.' and port-insensitive only where the port is the default."""
+    netloc = urlsplit(url).netloc.lower()
+    return netloc[4:] if netloc.startswith("www.") else netloc
+
+
+def same_site(url: str, site_url: str) -> bool:
+    return host_key(url) == host_key(site_url)
+
+
+def slug_from_url(url: str) -> str:
+    """The last path segment, decoded: '/post/acupuntura-y-migra%C3%B1a' -> 'acupuntura-y-migraña'."""
+    path = urlsplit(url).path.rstrip("/")
+    return unquote(path.rsplit("/", 1)[-1]) if path else ""
