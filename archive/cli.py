@@ -22,6 +22,7 @@ from .pipeline import RunSummary, check_files, crawl_posts, import_files
 from .store import find_post, iter_posts, load_post, open_archive
 
 DEFAULT_DB = "archive.db"
+DEMO_PORT = 8642
 
 
 def db_option(default: str = DEFAULT_DB) -> Callable:
@@ -30,7 +31,7 @@ def db_option(default: str = DEFAULT_DB) -> Callable:
 
 
 def quiet_option(func: Callable) -> Callable:
-    func = click.option("-q", "--quiet", is_flag=True, help="No progress bar, only errors and the summary.")(func)
+    func = click.option("-q", "--quiet", is_flag=True, help="No progress bar or chatter: only problems and the summary line.")(func)
     return click.option("-v", "--verbose", count=True, help="Log what happens (-vv for debug detail).")(func)
 
 
@@ -75,15 +76,18 @@ def crawl(site: str, db_path: str, delay: float, timeout: float, max_posts: int 
 
 @cli.command()
 @db_option("demo.db")
+@click.option("--port", type=click.IntRange(0, 65535), default=DEMO_PORT, show_default=True,
+              help="Port for the sample site on 127.0.0.1 (the same port keeps re-runs updating the same URLs; "
+                   "0: any free port).")
 @quiet_option
 @errors_as_click
-def demo(db_path: str, quiet: bool, verbose: int) -> None:
+def demo(db_path: str, port: int, quiet: bool, verbose: int) -> None:
     """Serve the bundled sample Wix site on 127.0.0.1 and crawl it (offline)."""
     _logging(verbose)
-    with serve_site(SITE_DIR) as server, Fetcher(FetchSettings(delay=0)) as fetcher:
-        click.echo(f"Serving the sample Wix site at {server.origin}", err=True)
+    with serve_site(SITE_DIR, port=port) as server, Fetcher(FetchSettings(delay=0)) as fetcher:
+        _info(f"Serving the sample Wix site at {server.origin}", quiet)
         _crawl(server.origin, db_path, fetcher, quiet=quiet)
-    click.echo(f"Try: blog-archive list --db {db_path}", err=True)
+    _info(f"Try: blog-archive list --db {db_path}", quiet)
 
 
 def _crawl(site: str, db_path: str, fetcher: Fetcher, *, quiet: bool, max_posts: int | None = None) -> None:
@@ -91,7 +95,7 @@ def _crawl(site: str, db_path: str, fetcher: Fetcher, *, quiet: bool, max_posts:
         found = [DiscoveredURL(normalize_url(site), "command line")]
     else:
         found = discover_posts(fetcher, site)  # before opening: an unreachable site leaves no file behind
-        click.echo(f"Found {len(found)} post URLs on {site}", err=True)
+        _info(f"Found {len(found)} post URLs on {site}", quiet)
     found = found[:max_posts] if max_posts else found
     db = open_archive(db_path)
     with _progress(len(found), "Archiving", quiet) as advance:
@@ -177,6 +181,11 @@ def _progress(total: int, label: str, quiet: bool) -> Iterator[Callable[[str], N
         return
     with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True) as bar:
         yield lambda _item: bar.update(1)
+
+
+def _info(message: str, quiet: bool) -> None:
+    if not quiet:
+        click.echo(message, err=True)
 
 
 def _logging(verbose: int) -> None:

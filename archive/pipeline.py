@@ -9,7 +9,7 @@ from typing import Callable, Iterable
 import sqlite_utils
 
 from scraper.discover import DiscoveredURL
-from scraper.encoding import decode_body
+from scraper.encoding import decode_body, looks_binary
 from scraper.errors import ArchiveError, ExtractionError, FetchError, NotAPostError, RobotsDisallowed
 from scraper.extract import extract_post
 from scraper.fetch import Fetcher
@@ -95,6 +95,8 @@ def read_file(path: Path, *, url: str | None = None) -> tuple[Post, Capture]:
         raw = path.read_bytes()
     except OSError as exc:
         raise ArchiveError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if looks_binary(raw):
+        raise NotAPostError(f"{path.name} is not an HTML page or a text dump")
     text = decode_body(raw)
     is_html = path.suffix.lower() in HTML_SUFFIXES or (
         path.suffix.lower() not in TEXT_SUFFIXES and text.lstrip()[:1] == "<")

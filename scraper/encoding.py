@@ -21,3 +21,12 @@ def decode_body(body: bytes, content_type: str | None = None) -> str:
     if dammit.unicode_markup is not None:
         return dammit.unicode_markup
     return body.decode("utf-8", errors="replace")
+
+
+def looks_binary(body: bytes) -> bool:
+    """True for images, PDFs and other non-text files: NUL bytes or many control characters up front."""
+    head = body[:8192]
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 12, 13))
+    return bool(head) and controls / len(head) > 0.05

@@ -80,8 +80,8 @@ def extract_post(html: str, url: str | None = None, *, now: datetime | None = No
         updated=to_iso(meta.updated, now=now) or visible.updated,
         sections=sections,
         images=images,
-        tags=meta.tags or visible.tags,
-        categories=meta.categories or visible.categories,
+        tags=_union(meta.tags, visible.tags),
+        categories=_union(meta.categories, visible.categories),
         excerpt=meta.excerpt or _excerpt(sections),
         canonical_url=meta.canonical_url,
         language=meta.language,
@@ -137,8 +137,10 @@ def generic_visible(soup: BeautifulSoup, *, now: datetime | None = None) -> _Vis
     author = soup.select_one('[rel="author"], [itemprop="author"] [itemprop="name"], [itemprop="author"], .author-name,'
                              ' .byline .author, .author')
     visible.author = _text(author) or None
-    visible.tags = _link_texts(soup, "/tag/") or _link_texts(soup, "/tags/")
-    visible.categories = _link_texts(soup, "/category/") or _link_texts(soup, "/categories/")
+    article = soup.find("article")  # tag clouds in sidebars are not this post's tags
+    if isinstance(article, Tag):
+        visible.tags = _link_texts(article, "/tag/") or _link_texts(article, "/tags/")
+        visible.categories = _link_texts(article, "/category/") or _link_texts(article, "/categories/")
     return visible
 
 
@@ -215,6 +217,17 @@ def _link_texts(node: Tag, marker: str) -> list[str]:
             if text and text not in names:
                 names.append(text)
     return names
+
+
+def _union(first: list[str], second: list[str]) -> list[str]:
+    """Both lists in order, without case-insensitive repeats."""
+    seen: set[str] = set()
+    out = []
+    for name in first + second:
+        if name.lower() not in seen:
+            seen.add(name.lower())
+            out.append(name)
+    return out
 
 
 def _excerpt(sections: list[Section]) -> str | None:

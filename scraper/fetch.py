@@ -48,6 +48,7 @@ class Fetcher:
         self.session.headers["User-Agent"] = self.settings.user_agent
         self.session.max_redirects = self.settings.max_redirects
         self._robots: dict[str, urllib.robotparser.RobotFileParser] = {}
+        self._robots_errors: dict[str, str] = {}  # origin -> why its robots.txt could not be read
         self._last_request: dict[str, float] = {}
 
     def __enter__(self) -> Fetcher:
@@ -62,6 +63,9 @@ class Fetcher:
     def fetch(self, url: str) -> FetchResult:
         """GET a URL; raise FetchError (or RobotsDisallowed) unless it ends in a 2xx response."""
         if self.settings.obey_robots and not self.allowed(url):
+            unreachable = self._robots_errors.get(_origin(url))
+            if unreachable:
+                raise FetchError(unreachable, url=url)
             raise RobotsDisallowed(f"robots.txt forbids {url}", url=url)
         result = self._get_with_retries(url)
         if not 200 <= result.status_code < 300:
@@ -88,6 +92,7 @@ class Fetcher:
         except FetchError as exc:
             # RFC 9309: an unreachable robots.txt means the whole site is off limits.
             logger.warning("robots.txt of %s unreachable (%s): not crawling it", origin, exc)
+            self._robots_errors[origin] = str(exc)
             parser.disallow_all = True
             return parser
         if 400 <= result.status_code < 500:

@@ -1,10 +1,12 @@
 """URL helpers: normalising for comparison, site scope, slugs."""
 from __future__ import annotations
 
+import re
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 # Characters left as they are when a path is re-encoded (RFC 3986 pchar plus "/").
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
+_PAGE_EXTENSION = re.compile(r"\.(html?|xhtml|shtml|php|aspx?|txt|text)$", re.I)
 
 
 def site_root(url: str) -> str:
@@ -36,6 +38,7 @@ def same_site(url: str, site_url: str) -> bool:
 
 
 def slug_from_url(url: str) -> str:
-    """The last path segment, decoded: '/post/acupuntura-y-migra%C3%B1a' -> 'acupuntura-y-migraña'."""
+    """The last path segment, decoded, without a page extension: '/post/acupuntura-y-migra%C3%B1a' -> 'acupuntura-y-migraña'."""
     path = urlsplit(url).path.rstrip("/")
-    return unquote(path.rsplit("/", 1)[-1]) if path else ""
+    segment = unquote(path.rsplit("/", 1)[-1]) if path else ""
+    return _PAGE_EXTENSION.sub("", segment) or segment

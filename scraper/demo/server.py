@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import unquote, urlsplit
 
+from ..errors import BlogArchiveError
+
 SITE_DIR = Path(__file__).parent / "site"
 DEMO_ORIGIN = "https://www.example-clinic.com"  # written in the site's files, replaced by the server's own origin
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".xml": "application/xml", ".txt": "text/plain; charset=utf-8",
@@ -22,6 +24,7 @@ class SiteHandler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         self.server.requests.append(self.path)
+        self.server.user_agents.add(self.headers.get("User-Agent", ""))
         target = self.resolve(unquote(urlsplit(self.path).path))
         if target is None:
             self.send_body(404, b"<html><body><h1>404</h1><p>Page not found</p></body></html>",
@@ -35,19 +38,22 @@ class SiteHandler(http.server.BaseHTTPRequestHandler):
 
     def resolve(self, path: str) -> Path | None:
         root = self.server.root.resolve()
-        relative = path.lstrip("/")
-        for candidate in (relative, relative + ".html", relative.rstrip("/") + "/index.html"):
-            target = (root / candidate).resolve()
+        relative = path.strip("/")
+        for candidate in (root / relative, root / (relative + ".html"), root / relative / "index.html"):
+            target = candidate.resolve()
             if target.is_file() and target.is_relative_to(root):
                 return target
         return None
 
     def send_body(self, status: int, body: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout): nothing to do
+            pass
 
     def log_message(self, format: str, *args) -> None:  # keep test and demo output clean
         pass
@@ -59,7 +65,8 @@ class SiteServer(http.server.ThreadingHTTPServer):
     def __init__(self, root: Path, handler: type[SiteHandler] = SiteHandler, port: int = 0):
         super().__init__(("127.0.0.1", port), handler)
         self.root = Path(root)
-        self.requests: list[str] = []
+        self.requests: list[str] = []  # every path asked for, in order
+        self.user_agents: set[str] = set()
 
     @property
     def origin(self) -> str:
@@ -71,7 +78,10 @@ class SiteServer(http.server.ThreadingHTTPServer):
 def serve_site(root: Path = SITE_DIR, *, handler: type[SiteHandler] = SiteHandler,
                port: int = 0) -> Iterator[SiteServer]:
     """Run a SiteServer in a thread for the duration of the block; always shut down."""
-    server = SiteServer(root, handler, port)
+    try:
+        server = SiteServer(root, handler, port)
+    except OSError as exc:
+        raise BlogArchiveError(f"cannot serve on 127.0.0.1:{port} ({exc.strerror or exc}); try another port") from exc
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
     thread.start()
     try:

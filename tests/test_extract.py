@@ -1,0 +1,81 @@
+"""Extraction from fixture pages: every field compared with the page's expected JSON."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scraper import errors
+from scraper.encoding import decode_body
+from scraper.extract import extract_post
+from scraper.models import Post
+from scraper.sections import original_image_url
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+PAGE_NAMES = sorted(p.name.removesuffix(".html") for p in PAGES.glob("*.html"))
+
+
+def load(name: str) -> tuple[str, dict]:
+    html = decode_body((PAGES / f"{name}.html").read_bytes())
+    return html, json.loads((PAGES / f"{name}.expected.json").read_text(encoding="utf-8"))
+
+
+def all_text(post: Post) -> str:
+    return "\n".join(f"{s.heading or ''}\n{s.text}" for s in post.sections)
+
+
+@pytest.mark.parametrize("name", PAGE_NAMES)
+def test_fixture_page_extracts_as_expected(name):
+    html, expected = load(name)
+    if "_error" in expected:
+        with pytest.raises(getattr(errors, expected["_error"])):
+            extract_post(html, expected["_url"])
+        return
+    post = extract_post(html, expected["_url"])
+    for field in ("title", "author", "published", "updated", "tags", "categories", "canonical_url", "language"):
+        if field in expected:
+            assert getattr(post, field) == expected[field], field
+    if "headings" in expected:
+        assert [[s.level, s.heading] for s in post.sections if s.heading] == expected["headings"]
+    text = all_text(post)
+    for phrase in expected.get("in_text", []):
+        assert phrase in text
+    for phrase in expected.get("not_in_text", []):
+        assert phrase not in text
+
+
+def test_site_level_json_ld_never_supplies_the_author():
+    html = """<html><head><meta name="generator" content="Wix.com Website Builder">
+    <script type="application/ld+json">{"@type":"MedicalClinic","name":"Wildflower Acupuncture",
+     "author":{"name":"Clinic Owner"},"description":"We treat pain."}</script></head>
+    <body><article data-hook="post"><h1 data-hook="post-title">Needles</h1>
+    <div data-hook="post-description"><p>Fine needles, gently placed.</p></div></article></body></html>"""
+    post = extract_post(html, "https://www.example-clinic.com/post/needles")
+    assert post.author is None
+    assert post.excerpt == "Fine needles, gently placed."
+
+
+def test_wix_page_without_post_article_is_not_a_post():
+    html = """<html><head><meta name="generator" content="Wix.com Website Builder"><title>About</title></head>
+    <body><main><h1>About us</h1><p>We are a small clinic in the valley, treating pain since 2009.</p></main></body></html>"""
+    with pytest.raises(errors.NotAPostError):
+        extract_post(html, "https://www.example-clinic.com/about")
+
+
+@pytest.mark.parametrize("html", ["", "   ", "\x00\x01binary"])
+def test_empty_or_binary_input_raises_extraction_error(html):
+    with pytest.raises(errors.ExtractionError):
+        extract_post(html)
+
+
+@pytest.mark.parametrize("src, original", [
+    ("https://static.wixstatic.com/media/3e1f2a_0123456789abcdef0123456789abcdef%7Emv2.jpg/v1/fill/w_89,h_66,"
+     "al_c,q_30,blur_2,enc_auto/3e1f2a_0123456789abcdef0123456789abcdef%7Emv2.jpg",
+     "https://static.wixstatic.com/media/3e1f2a_0123456789abcdef0123456789abcdef~mv2.jpg"),
+    ("3e1f2a_0123456789abcdef0123456789abcdef~mv2.png",
+     "https://static.wixstatic.com/media/3e1f2a_0123456789abcdef0123456789abcdef~mv2.png"),
+    ("https://cdn.example.org/a.jpg", "https://cdn.example.org/a.jpg"),
+])
+def test_wix_image_urls_lose_their_transform(src, original):
+    assert original_image_url(src) == original
