@@ -161,6 +161,11 @@ def show(post: str, db_path: str, fmt: str) -> None:
 
 
 def _report(summary: RunSummary, db_path: str, *, single: bool) -> None:
+    """Per-URL problems, then the summary line; one page or file that was not archived is one error line."""
+    problems = summary.failed + summary.skipped
+    if single and not summary.saved and problems:
+        url, reason = problems[0]
+        raise click.ClickException(f"nothing archived from {url}: {reason}")
     for url, reason in summary.skipped:
         click.echo(f"skipped {url}: {reason}", err=True)
     for url, reason in summary.failed:
@@ -168,9 +173,6 @@ def _report(summary: RunSummary, db_path: str, *, single: bool) -> None:
     click.echo(f"{summary.line()} -> {db_path}", err=True)
     if summary.failed:
         raise click.ClickException(f"{len(summary.failed)} failed; run again to retry them")
-    if single and not summary.saved:
-        reason = (summary.skipped or [("", "nothing archived")])[0][1]
-        raise click.ClickException(f"nothing archived: {reason}")
 
 
 @contextlib.contextmanager

@@ -91,7 +91,7 @@ class Fetcher:
             result = self._get_with_retries(origin + "/robots.txt")
         except FetchError as exc:
             # RFC 9309: an unreachable robots.txt means the whole site is off limits.
-            logger.warning("robots.txt of %s unreachable (%s): not crawling it", origin, exc)
+            logger.info("robots.txt of %s unreachable (%s): not crawling it", origin, exc)
             self._robots_errors[origin] = str(exc)
             parser.disallow_all = True
             return parser

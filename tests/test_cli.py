@@ -127,7 +127,7 @@ def test_binary_file_import_is_one_line_error(runner, db_path, tmp_path):
     blob = tmp_path / "photo.jpg"
     blob.write_bytes(bytes(range(256)) * 40)
     result = run(runner, "import", blob, "--db", db_path)
-    assert_one_line_error(result, "nothing archived")
+    assert_one_line_error(result, "nothing archived", "not an HTML page or a text dump")
 
 
 def test_corrupt_database_is_one_line_error_and_left_as_it_was(runner, tmp_path):
@@ -156,3 +156,36 @@ def test_every_command_and_option_has_help_text():
         for param in command.params:
             if param.param_type_name == "option":
                 assert param.help, f"{name} {param.opts}"
+
+
+def test_demo_crawls_the_bundled_site(runner, db_path):
+    result = run(runner, "demo", "--port", "0", "--db", db_path)
+    assert result.exit_code == 0, result.output
+    assert "9 new, 0 changed, 0 unchanged, 1 skipped, 0 failed" in result.stderr
+    listing = json.loads(run(runner, "list", "--db", db_path, "--json").stdout)
+    assert "Does Acupuncture Work For Neuropathy?" in [p["title"] for p in listing]
+    assert set(listing[0]) == {"url", "title", "author", "published", "updated", "sections", "images", "tags",
+                               "categories", "excerpt", "canonical_url", "language"}
+
+
+def test_saved_html_page_is_archived_under_its_canonical_url(runner, db_path):
+    page = FIXTURES / "wix-site" / "post" / "does-acupuncture-work-for-neuropathy.html"
+    assert run(runner, "import", page, "--db", db_path).exit_code == 0
+    post = json.loads(run(runner, "show", "does-acupuncture-work-for-neuropathy", "--db", db_path,
+                          "--format", "json").stdout)
+    assert post["url"] == "https://www.example-clinic.com/post/does-acupuncture-work-for-neuropathy"
+    assert post["author"] == "Laura Mann"
+    assert [s["heading"] for s in post["sections"][1:]] == SEED_HEADINGS
+
+
+def test_saved_listing_page_is_reported_as_not_a_post(runner, db_path):
+    result = run(runner, "import", FIXTURES / "wix-site" / "blog.html", "--db", db_path)
+    assert_one_line_error(result, "not a blog post")
+
+
+def test_list_prints_one_line_per_post_newest_first(runner, db_path):
+    run(runner, "demo", "--port", "0", "--db", db_path, "--quiet")
+    lines = run(runner, "list", "--db", db_path).stdout.splitlines()
+    assert len(lines) == 9
+    dates = [line[:10] for line in lines]
+    assert dates == sorted(dates, reverse=True)
