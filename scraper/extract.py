@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup, Tag
 
 from .dates import to_iso
 from .errors import ExtractionError, NotAPostError
-from .metadata import PageMeta, read_metadata, strip_site_suffix
+from .metadata import PageMeta, read_metadata, strip_site_suffix, unique_names
 from .models import Post, Section
 from .sections import split_sections
 
@@ -80,8 +80,8 @@ def extract_post(html: str, url: str | None = None, *, now: datetime | None = No
         updated=to_iso(meta.updated, now=now) or visible.updated,
         sections=sections,
         images=images,
-        tags=_union(meta.tags, visible.tags),
-        categories=_union(meta.categories, visible.categories),
+        tags=unique_names(meta.tags + visible.tags),
+        categories=unique_names(meta.categories + visible.categories),
         excerpt=meta.excerpt or _excerpt(sections),
         canonical_url=meta.canonical_url,
         language=meta.language,
@@ -154,7 +154,8 @@ def generic_body(soup: BeautifulSoup, html: str, url: str | None, meta: PageMeta
     if articles:
         return _without(max(articles, key=lambda a: len(a.get_text(" ", strip=True))), GENERIC_CHROME)
     extracted = trafilatura.extract(html, url=url, output_format="html", include_images=True, include_links=True,
-                                    include_formatting=True, include_tables=True, include_comments=False)
+                                    include_formatting=True, include_tables=True, include_comments=False,
+                                    favor_recall=True)
     if not extracted:
         return None
     body = BeautifulSoup(extracted, "lxml").body
@@ -217,17 +218,6 @@ def _link_texts(node: Tag, marker: str) -> list[str]:
             if text and text not in names:
                 names.append(text)
     return names
-
-
-def _union(first: list[str], second: list[str]) -> list[str]:
-    """Both lists in order, without case-insensitive repeats."""
-    seen: set[str] = set()
-    out = []
-    for name in first + second:
-        if name.lower() not in seen:
-            seen.add(name.lower())
-            out.append(name)
-    return out
 
 
 def _excerpt(sections: list[Section]) -> str | None:

@@ -59,8 +59,8 @@ def read_metadata(soup: BeautifulSoup, url: str | None) -> PageMeta:
         language=_language(soup, meta, article),
         site_name=site_name,
         og_type=meta.get("og:type"),
-        tags=_unique(_ld_keywords(article) + meta.get_all("article:tag")),
-        categories=_unique(_ld_list(article, "articleSection") + meta.get_all("article:section")),
+        tags=unique_names(_ld_keywords(article) + meta.get_all("article:tag")),
+        categories=unique_names(_ld_list(article, "articleSection") + meta.get_all("article:section")),
         article=article,
     )
 
@@ -137,7 +137,7 @@ def ld_author(article: dict[str, Any] | None) -> str | None:
             name = person
         if isinstance(name, str) and name.strip() and not name.strip().startswith("http"):
             names.append(" ".join(name.split()))
-    return ", ".join(_unique(names)) or None
+    return ", ".join(unique_names(names)) or None
 
 
 def _ld_text(article: dict[str, Any] | None, key: str) -> str | None:
@@ -242,7 +242,8 @@ def _first(*values: str | None) -> str | None:
     return None
 
 
-def _unique(values: list[str]) -> list[str]:
+def unique_names(values: list[str]) -> list[str]:
+    """In order, without case-insensitive repeats."""
     seen, out = set(), []
     for value in values:
         if value.lower() not in seen:

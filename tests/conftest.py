@@ -1,71 +1,13 @@
 """Shared fixtures: real HTTP servers on 127.0.0.1 serving fixture sites, a polite-but-fast fetcher, paths."""
 from __future__ import annotations
 
-import json
-import re
-import time
 from pathlib import Path
 
 import pytest
 
 from scraper.demo import SITE_DIR, serve_site
-from scraper.demo.server import SiteHandler
 from scraper.fetch import FetchSettings, Fetcher
-
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-class FaultyHandler(SiteHandler):
-    """The demo site, plus URLs that misbehave the way real servers do."""
-
-    hits: dict[str, int] = {}
-
-    def do_GET(self) -> None:  # noqa: N802
-        path = self.path.split("?", 1)[0]
-        FaultyHandler.hits[path] = FaultyHandler.hits.get(path, 0) + 1
-        fault = getattr(self, "fault_" + re.sub(r"[^a-z0-9]", "_", path.strip("/")), None)
-        if fault is None:
-            return super().do_GET()
-        self.server.requests.append(self.path)
-        fault()
-
-    def fault_post_always_500(self) -> None:
-        self.send_body(500, b"<h1>Internal Server Error</h1>", "text/html")
-
-    def fault_post_flaky(self) -> None:
-        """Fails with 503 the first time, then serves a real post."""
-        if FaultyHandler.hits[self.path] == 1:
-            self.send_response(503)
-            self.send_header("Retry-After", "1")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        body = (SITE_DIR / "post" / "does-acupuncture-work-for-neuropathy.html").read_bytes()
-        body = body.replace(b"does-acupuncture-work-for-neuropathy", b"flaky")
-        self.send_body(200, body.replace(b"https://www.example-clinic.com", self.server.origin.encode()),
-                       "text/html; charset=utf-8")
-
-    def fault_post_report_pdf(self) -> None:
-        self.send_body(200, b"%PDF-1.4 not a web page", "application/pdf")
-
-    def fault_post_deleted(self) -> None:
-        self.send_body(404, b"<h1>Not found</h1>", "text/html")
-
-    def fault_post_slow(self) -> None:
-        time.sleep(3)
-        self.send_body(200, b"<html><body>too late</body></html>", "text/html")
-
-    def fault_post_huge(self) -> None:
-        self.send_body(200, b"<html><body>" + b"x" * 3_000_000 + b"</body></html>", "text/html")
-
-    def fault_blog_posts_sitemap_xml(self) -> None:
-        """The real posts sitemap plus the faulty URLs."""
-        body = (SITE_DIR / "blog-posts-sitemap.xml").read_text(encoding="utf-8")
-        extra = "".join(f"<url><loc>{self.server.origin}/post/{slug}</loc></url>"
-                        for slug in ("always-500", "flaky", "report-pdf", "deleted", "slow"))
-        body = body.replace("</urlset>", extra + "</urlset>").replace("https://www.example-clinic.com",
-                                                                    self.server.origin)
-        self.send_body(200, body.encode(), "application/xml")
+from sites import FaultyHandler
 
 
 @pytest.fixture
@@ -94,8 +36,3 @@ def fetcher():
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "archive.db"
-
-
-def demo_expectations() -> dict:
-    """What a correct crawl of the demo site gives, keyed by URL path (written with the site)."""
-    return json.loads((FIXTURES / "demo_site_expected.json").read_text(encoding="utf-8"))

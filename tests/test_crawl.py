@@ -1,7 +1,6 @@
 """The whole path, for real: the sample Wix site served on 127.0.0.1, crawled into an SQLite file."""
 from __future__ import annotations
 
-import json
 import zlib
 from urllib.parse import quote
 
@@ -10,10 +9,10 @@ import sqlite_utils
 
 from archive.pipeline import crawl_posts
 from archive.store import open_archive
-from conftest import FaultyHandler, demo_expectations
 from scraper.demo import SITE_DIR, serve_site
 from scraper.discover import discover_posts
-from scraper.demo.server import SiteHandler
+from scraper.fetch import FetchSettings, Fetcher
+from sites import FaultyHandler, NoSitemapHandler, OnlyListingHandler, demo_expectations
 
 EXPECTED = demo_expectations()
 POSTS = {path: fields for path, fields in EXPECTED.items() if not path.startswith("_")}
@@ -30,8 +29,6 @@ def crawl(origin: str, db_path, fetcher):
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory):
     """One crawl of the demo site shared by the read-only tests below."""
-    from scraper.fetch import FetchSettings, Fetcher
-
     db_path = tmp_path_factory.mktemp("crawl") / "archive.db"
     with serve_site(SITE_DIR) as server, Fetcher(FetchSettings(delay=0)) as fetcher:
         db, summary = crawl(server.origin, db_path, fetcher)
@@ -129,19 +126,6 @@ def test_second_crawl_updates_in_place(crawled, fetcher, tmp_path):
     assert again.new == [] and again.changed == []
     assert len(again.unchanged) == len(ARCHIVED)
     assert open_archive(db_path)["posts"].count == len(ARCHIVED)
-
-
-class NoSitemapHandler(SiteHandler):
-    """A site whose sitemaps are gone: discovery must fall back to the feed."""
-
-    missing = ("/sitemap.xml", "/blog-posts-sitemap.xml")
-
-    def resolve(self, path):
-        return None if path in self.missing else super().resolve(path)
-
-
-class OnlyListingHandler(NoSitemapHandler):
-    missing = ("/sitemap.xml", "/blog-posts-sitemap.xml", "/blog-feed.xml")
 
 
 @pytest.mark.parametrize("handler, source", [(NoSitemapHandler, "feed"), (OnlyListingHandler, "listing")])

@@ -62,7 +62,7 @@ def test_failed_save_leaves_nothing_half_written(db_path):
     db = open_archive(db_path)
     bad = sample_post(url="https://www.example-clinic.com/post/bad")
     bad.sections.append(Section("Broken", 2, object(), "<p>x</p>"))  # not storable: the insert fails midway
-    with pytest.raises(Exception):
+    with pytest.raises(TypeError):
         save_post(db, bad)
     assert db["posts"].count == 0
     assert db["sections"].count == 0

@@ -338,7 +338,7 @@ def test_bullet_lines_become_an_html_list():
 
 
 def test_numbered_lines_become_an_ordered_list():
-    post = parse_text(f"A Title\n\nSteps to Take\n\n1. Breathe in\n2) Hold\n3. Breathe out")
+    post = parse_text("A Title\n\nSteps to Take\n\n1. Breathe in\n2) Hold\n3. Breathe out")
     section = post.sections[0]
     assert section.heading == "Steps to Take"
     assert section.html == "<ol><li>Breathe in</li><li>Hold</li><li>Breathe out</li></ol>"
