@@ -5,6 +5,7 @@ import contextlib
 import functools
 import json
 import logging
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Callable, Iterator
@@ -43,6 +44,8 @@ def errors_as_click(func: Callable) -> Callable:
             return func(*args, **kwargs)
         except BlogArchiveError as exc:
             raise click.ClickException(str(exc)) from exc
+        except sqlite3.Error as exc:  # a locked or failing database file mid-run
+            raise click.ClickException(f"database error: {exc}") from exc
         except KeyboardInterrupt:
             click.echo("Interrupted: what was saved so far is kept; run again to finish.", err=True)
             sys.exit(130)
@@ -91,13 +94,15 @@ def demo(db_path: str, port: int, quiet: bool, verbose: int) -> None:
 
 
 def _crawl(site: str, db_path: str, fetcher: Fetcher, *, quiet: bool, max_posts: int | None = None) -> None:
+    # An existing archive is checked before any request; a new one is only created once posts are found.
+    db = open_archive(db_path) if Path(db_path).exists() else None
     if looks_like_post_url(site):
         found = [DiscoveredURL(normalize_url(site), "command line")]
     else:
-        found = discover_posts(fetcher, site)  # before opening: an unreachable site leaves no file behind
+        found = discover_posts(fetcher, site)
         _info(f"Found {len(found)} post URLs on {site}", quiet)
     found = found[:max_posts] if max_posts else found
-    db = open_archive(db_path)
+    db = db or open_archive(db_path)
     with _progress(len(found), "Archiving", quiet) as advance:
         summary = crawl_posts(db, found, fetcher, progress=advance)
     _report(summary, db_path, single=len(found) == 1)

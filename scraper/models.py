@@ -44,13 +44,6 @@ class Post:
         """JSON-ready data with exactly the dataclass's keys."""
         return asdict(self)
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Post:
-        data = dict(data)
-        data["sections"] = [Section(**s) for s in data.get("sections") or []]
-        data["images"] = [Image(**i) for i in data.get("images") or []]
-        return cls(**data)
-
     @property
     def body_text(self) -> str:
         """The whole body as plain text, headings included."""
@@ -85,7 +78,6 @@ class FetchResult:
     fetched_at: str
     etag: str | None = None
     last_modified: str | None = None
-    encoding: str | None = None
 
     @property
     def text(self) -> str:

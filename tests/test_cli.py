@@ -189,3 +189,11 @@ def test_list_prints_one_line_per_post_newest_first(runner, db_path):
     assert len(lines) == 9
     dates = [line[:10] for line in lines]
     assert dates == sorted(dates, reverse=True)
+
+
+def test_corrupt_database_is_refused_before_any_request(runner, tmp_path, site):
+    db = tmp_path / "archive.db"
+    db.write_bytes(b"not a database at all" * 100)
+    result = run(runner, "crawl", site.origin, "--db", db, "--delay", "0")
+    assert_one_line_error(result, "not a blog-archive database")
+    assert site.requests == []
