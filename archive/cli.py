@@ -20,6 +20,7 @@ from scraper.urls import normalize_url
 
 from . import render
 from .pipeline import RunSummary, check_files, crawl_posts, import_files
+from .pipeline import reextract as reextract_archive
 from .store import find_post, iter_posts, load_post, open_archive
 
 DEFAULT_DB = "archive.db"
@@ -130,18 +131,43 @@ def import_(files: tuple[Path, ...], db_path: str, url: str | None, quiet: bool,
 @cli.command("list")
 @db_option()
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of posts (Post.to_dict()).")
+@click.option("--warnings", "only_warnings", is_flag=True,
+              help="Only posts with quality warnings, each with its warnings: what to check by hand.")
 @errors_as_click
-def list_(db_path: str, as_json: bool) -> None:
+def list_(db_path: str, as_json: bool, only_warnings: bool) -> None:
     """List the archived posts, newest first."""
     db = open_archive(db_path, create=False)
+    rows = iter_posts(db, with_warnings=only_warnings)
     if as_json:
-        posts = (load_post(db, row).to_dict() for row in iter_posts(db))
-        click.echo(render.json_array(posts))
+        items = ({"url": r["url"], "title": r["title"], "warnings": json.loads(r["warnings"] or "[]")}
+                 for r in rows) if only_warnings else (load_post(db, row).to_dict() for row in rows)
+        click.echo(render.json_array(items))
         return
-    rows = list(iter_posts(db))
-    for line in render.post_table(rows):
-        click.echo(line)
-    click.echo(f"{len(rows)} posts", err=True)
+    count = 0
+    for row in rows:
+        count += 1
+        click.echo(render.post_line(row))
+        if only_warnings:
+            for warning in json.loads(row["warnings"] or "[]"):
+                click.echo(f"    ! {warning}")
+    click.echo(f"{count} posts" + (" with warnings" if only_warnings else ""), err=True)
+
+
+@cli.command()
+@db_option()
+@quiet_option
+@errors_as_click
+def reextract(db_path: str, quiet: bool, verbose: int) -> None:
+    """Re-run the current extractor over every stored raw page, offline, and report what changed."""
+    _logging(verbose)
+    db = open_archive(db_path, create=False)
+    total = db.execute("select count(distinct url) from pages").fetchone()[0]
+    with _progress(total, "Re-extracting", quiet) as advance:
+        summary = reextract_archive(db, progress=advance)
+    for line in summary.lines():
+        click.echo(line, err=True)
+    for url, reason in summary.run.failed:
+        click.echo(f"failed {url}: {reason}", err=True)
 
 
 @cli.command()

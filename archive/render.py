@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import textwrap
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 from markdownify import markdownify
 
@@ -12,13 +12,11 @@ from scraper.models import Post
 TITLE_WIDTH = 60
 
 
-def post_table(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+def post_line(row: dict[str, Any]) -> str:
     """One line per post: date, title, author, URL."""
-    for row in rows:
-        date = (row["published"] or row["updated"] or "")[:10] or "----------"
-        title = _clip(row["title"] or "(untitled)", TITLE_WIDTH)
-        author = row["author"] or "-"
-        yield f"{date}  {title:<{TITLE_WIDTH}}  {author}  {row['url']}"
+    date = (row["published"] or row["updated"] or "")[:10] or "----------"
+    title = _clip(row["title"] or "(untitled)", TITLE_WIDTH)
+    return f"{date}  {title:<{TITLE_WIDTH}}  {row['author'] or '-'}  {row['url']}"
 
 
 def json_array(items: Iterable[dict[str, Any]]) -> str:

@@ -17,10 +17,12 @@ from scraper.errors import ArchiveError
 from scraper.models import Image, Post, Section
 from scraper.urls import normalize_url, slug_from_url
 
+from .quality import post_warnings
+
 POST_COLUMNS = {
     "id": int, "url": str, "site": str, "slug": str, "title": str, "author": str, "published": str,
     "updated": str, "excerpt": str, "body_text": str, "body_html": str, "content_hash": str, "status": str,
-    "first_seen": str, "last_seen": str, "canonical_url": str, "language": str,
+    "first_seen": str, "last_seen": str, "canonical_url": str, "language": str, "warnings": str,
 }
 
 
@@ -83,6 +85,9 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
 
 def _create_tables(db: sqlite_utils.Database) -> None:
     db["posts"].create(POST_COLUMNS, pk="id", not_null={"url"}, if_not_exists=True)
+    for name, kind in POST_COLUMNS.items():  # archives made by an older version gain new columns
+        if name not in db["posts"].columns_dict:
+            db["posts"].add_column(name, kind)
     db["posts"].create_index(["url"], unique=True, if_not_exists=True)
     db["posts"].create_index(["slug"], if_not_exists=True)
     db["sections"].create({"post_id": int, "position": int, "heading": str, "level": int, "text": str,
@@ -97,6 +102,10 @@ def _create_tables(db: sqlite_utils.Database) -> None:
                         "etag": str, "last_modified": str, "sha256": str, "body": bytes}, pk="id",
                        if_not_exists=True)
     db["pages"].create_index(["url", "sha256"], unique=True, if_not_exists=True)
+    db["versions"].create({"id": int, "post_id": int, "captured_at": str, "content_hash": str, "title": str,
+                           "body_text": str, "body_html": str, "post_json": str}, pk="id",
+                          foreign_keys=[("post_id", "posts", "id")], if_not_exists=True)
+    db["versions"].create_index(["post_id"], if_not_exists=True)
 
 
 def content_hash(post: Post) -> str:
@@ -145,10 +154,20 @@ def save_post(db: sqlite_utils.Database, post: Post, *, capture: Capture | None 
             outcome = "new"
         else:
             post_id = existing[0]
-            db["posts"].update(post_id, row)
             outcome = "unchanged" if existing[1] == digest else "changed"
+            if outcome == "changed":
+                _keep_version(db, post_id)
+            db["posts"].update(post_id, row)
         _replace_children(db, post_id, post)
     return outcome
+
+
+def _keep_version(db: sqlite_utils.Database, post_id: int) -> None:
+    """Copy a post as it stands into versions before it is overwritten: nothing is ever lost."""
+    row = db["posts"].get(post_id)
+    db["versions"].insert({"post_id": post_id, "captured_at": row["last_seen"], "content_hash": row["content_hash"],
+                           "title": row["title"], "body_text": row["body_text"], "body_html": row["body_html"],
+                           "post_json": json.dumps(load_post(db, row).to_dict(), ensure_ascii=False)})
 
 
 def _post_row(post: Post, digest: str, seen_at: str) -> dict[str, Any]:
@@ -157,6 +176,7 @@ def _post_row(post: Post, digest: str, seen_at: str) -> dict[str, Any]:
         "author": post.author, "published": post.published, "updated": post.updated, "excerpt": post.excerpt,
         "body_text": post.body_text, "body_html": post.body_html, "content_hash": digest, "status": "active",
         "last_seen": seen_at, "canonical_url": post.canonical_url, "language": post.language,
+        "warnings": json.dumps(post_warnings(post)),
     }
 
 
@@ -182,9 +202,16 @@ def site_of(url: str) -> str:
     return urlsplit(url).netloc.lower() or "local"
 
 
-def iter_posts(db: sqlite_utils.Database, *, site: str | None = None) -> Iterator[dict[str, Any]]:
-    """Post rows, newest first (undated posts last)."""
-    where, params = ("where site = ?", [site]) if site else ("", [])
+def iter_posts(db: sqlite_utils.Database, *, site: str | None = None,
+               with_warnings: bool = False) -> Iterator[dict[str, Any]]:
+    """Post rows, newest first (undated posts last); optionally only those with quality warnings."""
+    clauses, params = [], []
+    if site:
+        clauses.append("site = ?")
+        params.append(site)
+    if with_warnings:
+        clauses.append("coalesce(warnings, '[]') != '[]'")
+    where = "where " + " and ".join(clauses) if clauses else ""
     sql = (f"select * from posts {where} order by coalesce(published, updated) is null, "
            f"coalesce(published, updated) desc, id")
     yield from db.query(sql, params)
