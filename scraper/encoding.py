@@ -1,7 +1,11 @@
 """Turning fetched bytes into text: charset from the header, then the page's own <meta>, then detection."""
 from __future__ import annotations
 
+import codecs
+
 from bs4.dammit import UnicodeDammit
+
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 def charset_from_content_type(content_type: str | None) -> str | None:
@@ -16,7 +20,8 @@ def charset_from_content_type(content_type: str | None) -> str | None:
 
 def decode_body(body: bytes, content_type: str | None = None) -> str:
     """Decode a response body the way a browser would, never raising."""
-    known = [c for c in [charset_from_content_type(content_type)] if c]
+    # A byte-order mark outranks the header, as in browsers.
+    known = [] if body.startswith(_BOMS) else [c for c in [charset_from_content_type(content_type)] if c]
     dammit = UnicodeDammit(body, known_definite_encodings=known, is_html=True)
     if dammit.unicode_markup is not None:
         return dammit.unicode_markup

@@ -33,6 +33,7 @@ UPDATED_LABEL = re.compile(r"^\s*(Updated|Aktualisiert|Actualizado|Mis à jour|A
                            re.I)
 AVATAR_LABEL = re.compile(r"^(Writer|Author)(&#x27;|'|’)?s? ?(picture)?:?\s*", re.I)
 EXCERPT_CHARS = 200
+MAX_DEPTH = 256  # real pages nest ~30 elements deep; the section walk recurses at every level
 
 
 @dataclass
@@ -57,6 +58,27 @@ def extract_post(html: str, url: str | None = None, *, now: datetime | None = No
         raise ExtractionError(f"unparsable HTML: {exc}") from exc
     if soup.find("html") is None and soup.find("body") is None:
         raise ExtractionError("not an HTML page")
+    if _too_deep(soup, MAX_DEPTH):
+        raise ExtractionError("page nested too deeply")
+    try:
+        return _extract(soup, html, url, now)
+    except RecursionError as exc:  # a safety net: the depth check above should keep every walk shallow enough
+        raise ExtractionError("page nested too deeply") from exc
+
+
+def _too_deep(soup: BeautifulSoup, limit: int) -> bool:
+    """True when some element is nested more than `limit` elements deep (checked without recursion)."""
+    depths = {id(soup): 0}
+    for node in soup.descendants:
+        if isinstance(node, Tag):
+            depth = depths[id(node.parent)] + 1
+            if depth > limit:
+                return True
+            depths[id(node)] = depth
+    return False
+
+
+def _extract(soup: BeautifulSoup, html: str, url: str | None, now: datetime | None) -> Post:
     meta = read_metadata(soup, url)
     article = soup.select_one('article[data-hook="post"]')
     if article is not None:

@@ -71,10 +71,11 @@ def json_ld_items(soup: BeautifulSoup) -> Iterator[dict[str, Any]]:
         raw = script.string or script.get_text()
         try:
             data = json.loads(raw.strip(), strict=False)
-        except (ValueError, AttributeError):
+            items = list(_flatten(data))
+        except (ValueError, AttributeError, RecursionError):  # RecursionError: '[[[[…' or '{"a":{"a":…' soup
             logger.debug("skipping unparsable JSON-LD block")
             continue
-        yield from _flatten(data)
+        yield from items
 
 
 def _flatten(data: Any) -> Iterator[dict[str, Any]]:

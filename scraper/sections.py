@@ -24,11 +24,14 @@ ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "s", "sub", "sup", "co
                 "figure", "figcaption", "img", "hr", "h3", "h4", "h5", "h6", "mark", "abbr", "cite", "q", "del",
                 "ins"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt"}, "td": {"colspan", "rowspan"},
-                      "th": {"colspan", "rowspan"}, "ol": {"start"}}
+                      "th": {"colspan", "rowspan"}, "ol": {"start"},
+                      "*": set()}  # no generic attributes: nh3 would otherwise keep title and lang everywhere
 WIX_MEDIA = "https://static.wixstatic.com/media/"
 WIX_MEDIA_ID = re.compile(r"^[0-9a-f]{6}_[0-9a-f]{32}(~mv2)?\.[a-z0-9]+$", re.I)
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
 _WHITESPACE = re.compile(r"\s+")
+# Real attribute values are far shorter; megabyte ones only make nh3 slow (quadratic on '&' and U+0080-U+00BF).
+MAX_ATTRIBUTE_CHARS = 100_000
 
 
 @dataclass
@@ -50,6 +53,7 @@ def split_sections(body: Tag, base_url: str | None = None) -> tuple[list[Section
     images: list[Image] = []
     heading: _Heading | None = None
     blocks: list[_Block] = []
+    _drop_huge_attributes(body)
 
     def close() -> None:
         if heading is None and not blocks:
@@ -67,6 +71,13 @@ def split_sections(body: Tag, base_url: str | None = None) -> tuple[list[Section
             images.extend(item.images)
     close()
     return sections, _unique_images(images)
+
+
+def _drop_huge_attributes(body: Tag) -> None:
+    for tag in [body, *body.find_all(True)]:
+        for key, value in list(tag.attrs.items()):
+            if (len(value) if isinstance(value, str) else sum(len(v) for v in value)) > MAX_ATTRIBUTE_CHARS:
+                del tag[key]
 
 
 def _walk(node: Tag, base: str | None) -> Iterator[_Block | _Heading]:
@@ -175,9 +186,9 @@ def _wix_original(el: Tag, wow: Tag | None) -> str | None:
         if info:
             try:
                 uri = json.loads(info).get("imageData", {}).get("uri")
-            except (ValueError, AttributeError):
+            except (ValueError, AttributeError, RecursionError):
                 uri = None
-            if uri:
+            if isinstance(uri, str) and uri:  # not a list, number or object from odd JSON
                 return uri
         media_id = node.get("id") or ""
         if node.name == "wow-image" and WIX_MEDIA_ID.match(unquote(media_id)):

@@ -38,6 +38,8 @@ def test_fixture_page_extracts_as_expected(name):
             assert getattr(post, field) == expected[field], field
     if "headings" in expected:
         assert [[s.level, s.heading] for s in post.sections if s.heading] == expected["headings"]
+    if "images" in expected:
+        assert [vars(image) for image in post.images] == expected["images"]
     text = all_text(post)
     for phrase in expected.get("in_text", []):
         assert phrase in text
