@@ -1,0 +1,86 @@
+"""Wix blog posts: article[data-hook="post"], data-hook selectors (class names are hashed per build)."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from bs4 import BeautifulSoup, Tag
+
+from ..dates import to_iso
+from ..errors import NotAPostError
+from .base import Visible, generator, link_texts, text
+
+name = "wix"
+# Everything inside a Wix post article that is not the post itself.
+CHROME = ", ".join(f'[data-hook="{hook}"]' for hook in (
+    "post-footer", "recent-posts", "post-stats", "like-button", "time-to-read", "user-name", "badge",
+    "post-title", "tag-cloud-root", "post-main-actions", "more-button", "post-header", "avatar-image",
+    "time-ago", "post-categories-list", "related-posts", "comments", "post-metadata",
+)) + ', [data-hook^="share-button"], [class*="share-button"], [aria-label="top of page"], ' \
+    '[aria-label="bottom of page"], [aria-label="Post categories"]'
+UPDATED_LABEL = re.compile(r"^\s*(Updated|Aktualisiert|Actualizado|Mis à jour|Aggiornato|Atualizado)\s*:?\s*",
+                           re.I)
+AVATAR_LABEL = re.compile(r"^(Writer|Author)(&#x27;|'|’)?s? ?(picture)?:?\s*", re.I)
+
+
+def detect(soup: BeautifulSoup) -> bool:
+    return "wix" in generator(soup) or soup.select_one('article[data-hook="post"]') is not None
+
+
+def _article(soup: BeautifulSoup) -> Tag:
+    article = soup.select_one('article[data-hook="post"]')
+    if article is None:
+        raise NotAPostError("not a blog post: the page has no post article")
+    return article
+
+
+def visible(soup: BeautifulSoup, *, now: datetime | None = None) -> Visible:
+    article = _article(soup)
+    found = Visible()
+    found.title = text(article.select_one('[data-hook="post-title"]')) or None
+    found.author = text(article.select_one('[data-hook="user-name"]')) or _avatar_name(article)
+    updated_line = _updated_line(article)
+    if updated_line is not None:
+        stamp = updated_line.select_one('[data-hook="time-ago"]')
+        found.updated = _time_ago(stamp, now) if stamp else to_iso(UPDATED_LABEL.sub("", text(updated_line)), now=now)
+    for stamp in article.select('[data-hook="time-ago"]'):
+        if updated_line is None or stamp not in updated_line.descendants:
+            found.published = _time_ago(stamp, now)
+            break
+    found.tags = link_texts(article, "/tags/") or link_texts(article, "/hashtags/")
+    found.categories = link_texts(article, "/categories/")
+    return found
+
+
+def body(soup: BeautifulSoup, html: str, url: str | None, meta) -> Tag:
+    """The post body (data-hook="post-description"), with any chrome left inside it removed."""
+    article = _article(soup)
+    content = article.select_one('[data-hook="post-description"]') or article
+    updated_line = _updated_line(content)
+    if updated_line is not None:
+        updated_line.decompose()
+    for node in content.select(CHROME):
+        node.decompose()
+    return content
+
+
+def _updated_line(node: Tag) -> Tag | None:
+    for candidate in node.find_all(["p", "div", "span"]):
+        if UPDATED_LABEL.match(candidate.get_text(" ", strip=True) or "") and len(candidate.get_text()) < 80:
+            return candidate
+    return None
+
+
+def _time_ago(stamp: Tag, now: datetime | None) -> str | None:
+    return (to_iso(stamp.get("title"), now=now) or to_iso(stamp.get("datetime"), now=now)
+            or to_iso(text(stamp), now=now))
+
+
+def _avatar_name(article: Tag) -> str | None:
+    """'Writer: Laura Mann' in an avatar's aria-label or alt (2025–26 builds)."""
+    for node in article.find_all(attrs={"aria-label": True}) + article.find_all("img", alt=True):
+        for key in ("aria-label", "alt"):
+            label = node.get(key) or ""
+            if re.match(r"^(Writer|Author):\s*\S", label):
+                return AVATAR_LABEL.sub("", label).strip() or None
+    return None
