@@ -18,7 +18,7 @@ BLOCKS = {"p", "ul", "ol", "blockquote", "pre", "table", "dl", "hr"}
 INLINE = {"a", "span", "strong", "b", "em", "i", "u", "s", "sub", "sup", "code", "mark", "small", "br",
           "abbr", "cite", "q", "time", "font", "del", "ins", "label"}
 DROP = {"script", "style", "noscript", "template", "svg", "button", "form", "input", "select", "textarea",
-        "nav", "iframe", "object", "canvas", "link", "meta"}
+        "nav", "object", "canvas", "link", "meta"}
 ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "s", "sub", "sup", "code", "pre", "a", "ul", "ol", "li",
                 "blockquote", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "dl", "dt", "dd",
                 "figure", "figcaption", "img", "hr", "h3", "h4", "h5", "h6", "mark", "abbr", "cite", "q", "del",
@@ -30,6 +30,8 @@ WIX_MEDIA = "https://static.wixstatic.com/media/"
 WIX_MEDIA_ID = re.compile(r"^[0-9a-f]{6}_[0-9a-f]{32}(~mv2)?\.[a-z0-9]+$", re.I)
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
 _WHITESPACE = re.compile(r"\s+")
+FAKE_HEADING_LEVEL = 3  # a bold paragraph used as a heading sits under the post's own h2s, if any
+MAX_FAKE_HEADING_CHARS = 100
 # Real attribute values are far shorter; megabyte ones only make nh3 slow (quadratic on '&' and U+0080-U+00BF).
 MAX_ATTRIBUTE_CHARS = 100_000
 
@@ -106,10 +108,13 @@ def _element(el: Tag, base: str | None) -> Iterator[_Block | _Heading]:
         if text:
             yield _Heading(HEADINGS[name], text)
         return
-    if name == "figure" or name == "wow-image" or name == "img" or name == "picture":
+    if name in {"figure", "wow-image", "img", "picture", "iframe", "video"}:
         block = _figure(el, base)
         if block:
             yield block
+        return
+    if name == "p" and (heading := _bold_heading(el)):
+        yield _Heading(FAKE_HEADING_LEVEL, heading)
         return
     if name in BLOCKS and not el.find(_is_heading_or_figure):
         block = _text_block(el, base)
@@ -149,18 +154,50 @@ def _figure(el: Tag, base: str | None) -> _Block | None:
     candidates = [el] if el.name in {"img", "wow-image"} else el.find_all(["wow-image", "img"])
     image = next((img for img in (_image(c, base) for c in candidates) if img), None)
     if image is None:
-        link = el.find("a", href=True)
-        if link:  # a video or file block: keep it as a link
-            href = urljoin(base or "", link["href"])
-            label = _inline_text(link) or href
-            return _Block(f'<p><a href="{escape(href)}">{escape(label, quote=False)}</a></p>', label)
-        return None
+        return _embed_link(el, base)
     caption_el = el.find("figcaption") if el.name == "figure" else None
     image.caption = _inline_text(caption_el) or None
     html = f'<figure><img src="{escape(image.src)}" alt="{escape(image.alt or "")}">'
     if image.caption:
         html += f"<figcaption>{escape(image.caption, quote=False)}</figcaption>"
     return _Block(html + "</figure>", "", [image])
+
+
+def _embed_link(el: Tag, base: str | None) -> _Block | None:
+    """A video, audio or file block kept as a link to what it embeds (its player is loaded by script)."""
+    source = el if el.get("src") or el.get("data-url") else el.find(
+        lambda t: isinstance(t, Tag) and (t.get("data-url") or (t.name in {"iframe", "video", "source", "audio"}
+                                                                and t.get("src"))))
+    link = el.find("a", href=True)
+    if source is not None:
+        href, label = source.get("data-url") or source.get("src"), "Video"
+    elif link is not None:
+        href, label = link["href"], _inline_text(link)
+    else:
+        return None
+    href = urljoin(base or "", href.strip())
+    if not href.startswith(("http://", "https://")):
+        return None
+    text = f"{label}: {href}" if label and label != href else href
+    return _Block(f'<p><a href="{escape(href)}">{escape(text, quote=False)}</a></p>', text)
+
+
+def _bold_heading(el: Tag) -> str | None:
+    """A short paragraph that is bold from end to end and ends without a full stop: a heading made by hand."""
+    text = _inline_text(el)
+    if not text or "\n" in text or len(text) > MAX_FAKE_HEADING_CHARS or len(text.split()) > 12:
+        return None
+    if text[-1] in ".,;:" or el.find(["img", "wow-image", "a"]):
+        return None
+    bold = [b for b in el.find_all(_is_bold) if not b.find_parent(_is_bold) or b.find_parent(_is_bold) == el]
+    return text if _collapse("".join(_text_of(b) for b in bold)) == text else None
+
+
+def _is_bold(tag: Tag) -> bool:
+    if not isinstance(tag, Tag):
+        return False
+    style = (tag.get("style") or "").replace(" ", "").lower()
+    return tag.name in {"strong", "b"} or "font-weight:700" in style or "font-weight:bold" in style
 
 
 def _image(el: Tag, base: str | None) -> Image | None:
