@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timezone
 
+import dateparser as multilingual
 from dateutil import parser as dateparser
 
 _HAS_TIME = re.compile(r"\d{1,2}:\d{2}")
@@ -22,13 +23,28 @@ def to_iso(value: str | None, *, now: datetime | None = None) -> str | None:
     try:
         parsed = dateparser.parse(text, default=_DEFAULT, fuzzy=False)
     except (ValueError, OverflowError, TypeError):
-        return None
+        return _localised(text, now)
     if not _HAS_YEAR.search(text):
         parsed = _assume_recent_year(parsed, now)
     if not _HAS_TIME.search(text):
         return parsed.date().isoformat()
     timespec = "milliseconds" if _HAS_FRACTION.search(text) else "seconds"
     return parsed.isoformat(timespec=timespec)
+
+
+def _localised(text: str, now: datetime | None) -> str | None:
+    """Dates in other languages as Wix shows them ('31 ago 2022', '3 déc. 2023'), read by dateparser."""
+    if not re.search(r"[^\W\d_]", text):
+        return None
+    settings = {"PREFER_DATES_FROM": "past", "REQUIRE_PARTS": ["day", "month"],
+                "RELATIVE_BASE": (now or datetime.now(timezone.utc)).replace(tzinfo=None)}
+    try:
+        parsed = multilingual.parse(text, settings=settings)
+    except (ValueError, OverflowError, TypeError, RecursionError):
+        return None
+    if parsed is None:
+        return None
+    return parsed.isoformat(timespec="seconds") if _HAS_TIME.search(text) else parsed.date().isoformat()
 
 
 def _assume_recent_year(parsed: datetime, now: datetime | None) -> datetime:

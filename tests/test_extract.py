@@ -81,3 +81,14 @@ def test_empty_or_binary_input_raises_extraction_error(html):
 ])
 def test_wix_image_urls_lose_their_transform(src, original):
     assert original_image_url(src) == original
+
+
+def test_very_long_post_keeps_every_section_in_order():
+    parts = [f"<h2>Part {i}</h2><p>Paragraph {i} of a very long post about acupuncture and sleep.</p>"
+             for i in range(1500)]
+    html = ("<html><head><meta name='generator' content='Wix.com Website Builder'></head><body>"
+            "<article data-hook='post'><h1 data-hook='post-title'>Long</h1><div data-hook='post-description'>"
+            + "".join(parts) + "</div></article></body></html>")
+    post = extract_post(html, "https://www.example-clinic.com/post/long")
+    assert [s.heading for s in post.sections] == [f"Part {i}" for i in range(1500)]
+    assert post.sections[-1].text == "Paragraph 1499 of a very long post about acupuncture and sleep."
