@@ -52,7 +52,8 @@ def as_markdown(post: Post) -> str:
 
 
 def _facts(post: Post) -> list[tuple[str, str | None]]:
-    return [("Author", post.author), ("Published", post.published), ("Updated", post.updated),
+    author = f"{post.author} <{post.author_url}>" if post.author and post.author_url else post.author
+    return [("Author", author), ("Published", post.published), ("Updated", post.updated),
             ("URL", post.url), ("Tags", ", ".join(post.tags)), ("Categories", ", ".join(post.categories))]
 
 

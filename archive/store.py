@@ -23,6 +23,7 @@ POST_COLUMNS = {
     "id": int, "url": str, "site": str, "slug": str, "title": str, "author": str, "published": str,
     "updated": str, "excerpt": str, "body_text": str, "body_html": str, "content_hash": str, "status": str,
     "first_seen": str, "last_seen": str, "canonical_url": str, "language": str, "warnings": str,
+    "author_url": str,
 }
 
 
@@ -176,7 +177,7 @@ def _post_row(post: Post, digest: str, seen_at: str) -> dict[str, Any]:
         "author": post.author, "published": post.published, "updated": post.updated, "excerpt": post.excerpt,
         "body_text": post.body_text, "body_html": post.body_html, "content_hash": digest, "status": "active",
         "last_seen": seen_at, "canonical_url": post.canonical_url, "language": post.language,
-        "warnings": json.dumps(post_warnings(post)),
+        "warnings": json.dumps(post_warnings(post)), "author_url": post.author_url,
     }
 
 
@@ -247,7 +248,7 @@ def load_post(db: sqlite_utils.Database, row: dict[str, Any]) -> Post:
     return Post(url=row["url"], title=row["title"], author=row["author"], published=row["published"],
                 updated=row["updated"], sections=sections, images=images, tags=tags["tag"],
                 categories=tags["category"], excerpt=row["excerpt"], canonical_url=row["canonical_url"],
-                language=row["language"])
+                language=row["language"], author_url=row["author_url"])
 
 
 def page_body(row: dict[str, Any]) -> bytes:

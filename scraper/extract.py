@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, Tag
 
@@ -73,7 +74,15 @@ def _extract(soup: BeautifulSoup, html: str, url: str | None, now: datetime | No
         excerpt=meta.excerpt or _excerpt(sections),
         canonical_url=meta.canonical_url,
         language=meta.language,
+        author_url=_absolute(meta.author_url or visible.author_url, url or meta.canonical_url),
     )
+
+
+def _absolute(link: str | None, base: str | None) -> str | None:
+    if not link:
+        return None
+    absolute = urljoin(base or "", link.strip())
+    return absolute if absolute.startswith(("http://", "https://")) else None
 
 
 def _title(meta: PageMeta, visible: Visible, soup: BeautifulSoup) -> str | None:

@@ -27,6 +27,7 @@ class PageMeta:
 
     title: str | None = None
     author: str | None = None
+    author_url: str | None = None
     published: str | None = None
     updated: str | None = None
     excerpt: str | None = None
@@ -50,6 +51,7 @@ def read_metadata(soup: BeautifulSoup, url: str | None) -> PageMeta:
         title=_first(_ld_text(article, "headline"), _ld_text(article, "name"), meta.get("og:title"),
                      meta.get("twitter:title")),
         author=_first(ld_author(article), _meta_author(meta)),
+        author_url=ld_author_url(article),
         published=_first(_ld_text(article, "datePublished"), meta.get("article:published_time"),
                          meta.get("og:published_time")),
         updated=_first(_ld_text(article, "dateModified"), meta.get("article:modified_time"),
@@ -139,6 +141,16 @@ def ld_author(article: dict[str, Any] | None) -> str | None:
         if isinstance(name, str) and name.strip() and not name.strip().startswith("http"):
             names.append(" ".join(name.split()))
     return ", ".join(unique_names(names)) or None
+
+
+def ld_author_url(article: dict[str, Any] | None) -> str | None:
+    """The first author's profile URL (Wix: /profile/<name>/profile)."""
+    value = (article or {}).get("author")
+    for person in value if isinstance(value, list) else [value]:
+        url = person.get("url") if isinstance(person, dict) else None
+        if isinstance(url, str) and url.startswith(("http://", "https://")):
+            return url.strip()
+    return None
 
 
 def _ld_text(article: dict[str, Any] | None, key: str) -> str | None:

@@ -39,10 +39,13 @@ class Post:
     excerpt: str | None = None
     canonical_url: str | None = None
     language: str | None = None
+    author_url: str | None = None  # the author's profile page, where the page gives one (archive-only)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready data with exactly the dataclass's keys."""
-        return asdict(self)
+        """JSON-ready data with exactly the contract's keys (author_url is kept in the archive, not here)."""
+        data = asdict(self)
+        data.pop("author_url")
+        return data
 
     @property
     def body_text(self) -> str:

@@ -33,7 +33,8 @@ def test_fixture_page_extracts_as_expected(name):
             extract_post(html, expected["_url"])
         return
     post = extract_post(html, expected["_url"])
-    for field in ("title", "author", "published", "updated", "tags", "categories", "canonical_url", "language"):
+    for field in ("title", "author", "author_url", "published", "updated", "tags", "categories", "canonical_url",
+                  "language"):
         if field in expected:
             assert getattr(post, field) == expected[field], field
     if "headings" in expected:
@@ -92,3 +93,11 @@ def test_very_long_post_keeps_every_section_in_order():
     post = extract_post(html, "https://www.example-clinic.com/post/long")
     assert [s.heading for s in post.sections] == [f"Part {i}" for i in range(1500)]
     assert post.sections[-1].text == "Paragraph 1499 of a very long post about acupuncture and sleep."
+
+
+def test_wix_author_profile_url_comes_from_json_ld():
+    page = Path(__file__).parent / "fixtures" / "wix-site" / "post" / "gua-sha-at-home.html"
+    post = extract_post(decode_body(page.read_bytes()), "https://www.example-clinic.com/post/gua-sha-at-home")
+    assert post.author == "Jenna Reyes"
+    assert post.author_url == "https://www.example-clinic.com/profile/jennareyes/profile"
+    assert "author_url" not in post.to_dict()

@@ -16,7 +16,8 @@ def sample_post(url: str = "https://www.example-clinic.com/post/cupping-101", **
                 sections=[Section(None, 1, "Intro text.", "<p>Intro text.</p>"),
                           Section("How it works", 2, "Suction.", "<p>Suction.</p>")],
                 images=[Image("https://static.wixstatic.com/media/a.jpg", "Cups", "Fire cupping")],
-                tags=["pain"], categories=["Cupping"], excerpt="Intro text.")
+                tags=["pain"], categories=["Cupping"], excerpt="Intro text.",
+                author_url="https://www.example-clinic.com/profile/lauramann/profile")
     for key, value in changes.items():
         setattr(post, key, value)
     return post
@@ -34,7 +35,9 @@ def test_saved_post_reads_back_identical(db_path):
     db = open_archive(db_path)
     post = sample_post()
     assert save_post(db, post) == "new"
-    assert load_post(db, find_post(db, post.url)).to_dict() == post.to_dict()
+    loaded = load_post(db, find_post(db, post.url))
+    assert loaded.to_dict() == post.to_dict()
+    assert loaded.author_url == post.author_url
 
 
 def test_saving_again_updates_in_place_by_url(db_path):

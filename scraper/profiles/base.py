@@ -12,6 +12,7 @@ class Visible:
 
     title: str | None = None
     author: str | None = None
+    author_url: str | None = None
     published: str | None = None
     updated: str | None = None
     tags: list[str] = field(default_factory=list)

@@ -26,6 +26,8 @@ def detect(soup: BeautifulSoup) -> bool:
 
 def visible(soup: BeautifulSoup, *, now: datetime | None = None) -> Visible:
     found = Visible(title=text(soup.find("h1")) or None, author=text(soup.select_one(AUTHOR)) or None)
+    profile = soup.select_one('a[rel~="author"][href]')
+    found.author_url = profile["href"] if profile is not None else None
     stamp = soup.find("time", attrs={"datetime": True})
     if isinstance(stamp, Tag):
         found.published = to_iso(stamp["datetime"], now=now)

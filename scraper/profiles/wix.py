@@ -39,6 +39,8 @@ def visible(soup: BeautifulSoup, *, now: datetime | None = None) -> Visible:
     found = Visible()
     found.title = text(article.select_one('[data-hook="post-title"]')) or None
     found.author = text(article.select_one('[data-hook="user-name"]')) or _avatar_name(article)
+    profile = article.select_one('a[href*="/profile/"]')
+    found.author_url = profile["href"] if profile is not None else None
     updated_line = _updated_line(article)
     if updated_line is not None:
         stamp = updated_line.select_one('[data-hook="time-ago"]')

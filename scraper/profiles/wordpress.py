@@ -34,6 +34,8 @@ def visible(soup: BeautifulSoup, *, now: datetime | None = None) -> Visible:
     found.title = text(soup.select_one("h1.entry-title, h1.wp-block-post-title")) or found.title
     author = soup.select_one(".entry-meta .author a, .byline .author a, .wp-block-post-author-name, a[rel='author']")
     found.author = text(author) or found.author
+    if author is not None and author.get("href"):
+        found.author_url = author["href"]
     article = soup.find("article") or soup
     found.tags = [text(a) for a in article.select('a[rel~="tag"]') if "category" not in a.get("rel", [])] \
         or found.tags
