@@ -189,8 +189,17 @@ def _bold_heading(el: Tag) -> str | None:
         return None
     if text[-1] in ".,;:" or el.find(["img", "wow-image", "a"]):
         return None
-    bold = [b for b in el.find_all(_is_bold) if not b.find_parent(_is_bold) or b.find_parent(_is_bold) == el]
-    return text if _collapse("".join(_text_of(b) for b in bold)) == text else None
+    bold = "".join(_text_of(s) for s in el.find_all(string=True) if _inside_bold(s, el))
+    return text if _collapse(bold) == text else None
+
+
+def _inside_bold(node: NavigableString, root: Tag) -> bool:
+    for parent in node.parents:
+        if _is_bold(parent):
+            return True
+        if parent is root:
+            return False
+    return False
 
 
 def _is_bold(tag: Tag) -> bool:

@@ -101,3 +101,17 @@ def test_wix_author_profile_url_comes_from_json_ld():
     assert post.author == "Jenna Reyes"
     assert post.author_url == "https://www.example-clinic.com/profile/jennareyes/profile"
     assert "author_url" not in post.to_dict()
+
+
+@pytest.mark.parametrize("paragraph, heading", [
+    ("<p><strong>Why cupping helps</strong></p>", "Why cupping helps"),
+    ("<p><span style='font-weight:700'><span>Aftercare</span></span></p>", "Aftercare"),
+    ("<p><strong>Note</strong> cupping can leave marks</p>", None),
+    ("<p><strong>Cupping leaves marks that fade within a week.</strong></p>", None),
+])
+def test_only_whole_bold_short_paragraphs_become_headings(paragraph, heading):
+    html = ("<html><head><meta name='generator' content='Wix.com Website Builder'></head><body>"
+            "<article data-hook='post'><div data-hook='post-description'><p>Intro text for the post.</p>"
+            f"{paragraph}<p>Body text after it.</p></div></article></body></html>")
+    post = extract_post(html, "https://www.example-clinic.com/post/bold")
+    assert [s.heading for s in post.sections if s.heading] == ([heading] if heading else [])
