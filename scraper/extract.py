@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from urllib.parse import urljoin
 
@@ -18,6 +19,7 @@ from .sections import split_sections
 logger = logging.getLogger(__name__)
 
 EXCERPT_CHARS = 200
+BYLINE = re.compile(r"^(?:by|written by|posted by)\s+(?P<name>[^\n,|·]{2,60}?)\s*$", re.I)
 MAX_DEPTH = 256  # real pages nest ~30 elements deep; the section walk recurses at every level
 
 
@@ -59,12 +61,13 @@ def _extract(soup: BeautifulSoup, html: str, url: str | None, now: datetime | No
     sections, images = split_sections(body, url or meta.canonical_url) if body is not None else ([], [])
     title = _title(meta, visible, soup)
     sections = _drop_title_heading(sections, title)
-    if not any(s.text or s.heading for s in sections) and not images:
+    sections, byline = _drop_byline(sections)
+    if not any(s.text or s.heading or s.html for s in sections) and not images:
         raise NotAPostError("not a blog post: no article text found")
     return Post(
         url=url,
         title=title,
-        author=meta.author or visible.author,
+        author=meta.author or visible.author or byline,
         published=to_iso(meta.published, now=now) or visible.published,
         updated=to_iso(meta.updated, now=now) or visible.updated,
         sections=sections,
@@ -100,6 +103,19 @@ def _drop_title_heading(sections: list[Section], title: str | None) -> list[Sect
         if not first.text and not first.html:
             sections = sections[1:]
     return sections
+
+
+def _drop_byline(sections: list[Section]) -> tuple[list[Section], str | None]:
+    """A 'By Jane Doe' paragraph opening the body is the byline, not text: take the name, drop the line."""
+    if not sections or sections[0].heading:
+        return sections, None
+    first = sections[0]
+    head, _, rest = first.text.partition("\n\n")
+    match = BYLINE.match(head)
+    if not match:
+        return sections, None
+    html = re.sub(r"^\s*<p>.*?</p>\s*", "", first.html, count=1, flags=re.S)
+    return [Section(None, 1, rest, html)] + sections[1:], match["name"]
 
 
 def _excerpt(sections: list[Section]) -> str | None:

@@ -178,8 +178,9 @@ def _embed_link(el: Tag, base: str | None) -> _Block | None:
     href = urljoin(base or "", href.strip())
     if not href.startswith(("http://", "https://")):
         return None
-    text = f"{label}: {href}" if label and label != href else href
-    return _Block(f'<p><a href="{escape(href)}">{escape(text, quote=False)}</a></p>', text)
+    label = f"{label}: {href}" if label and label != href else href
+    # The link lives in the section HTML; a reader never sees the player's URL, so it is not section text.
+    return _Block(f'<p><a href="{escape(href)}">{escape(label, quote=False)}</a></p>', "")
 
 
 def _bold_heading(el: Tag) -> str | None:

@@ -46,6 +46,9 @@ def test_fixture_page_extracts_as_expected(name):
         assert phrase in text
     for phrase in expected.get("not_in_text", []):
         assert phrase not in text
+    html = "\n".join(s.html for s in post.sections)
+    for fragment in expected.get("in_html", []):
+        assert fragment in html
 
 
 def test_site_level_json_ld_never_supplies_the_author():
