@@ -13,13 +13,14 @@ from typing import Callable, Iterator
 import click
 
 from scraper.demo import SITE_DIR, serve_site
-from scraper.discover import DiscoveredURL, discover_posts, looks_like_post_url
+from scraper.discover import DiscoveredURL, Discovery, discover_posts, looks_like_post_url
 from scraper.errors import BlogArchiveError
 from scraper.fetch import FetchSettings, Fetcher
-from scraper.urls import normalize_url
+from scraper.urls import normalize_url, site_root
 
 from . import render
-from .pipeline import RunSummary, check_files, crawl_posts, import_files
+from .crawl import crawl_sites
+from .pipeline import RunSummary, check_files, import_files
 from .pipeline import reextract as reextract_archive
 from .store import find_post, iter_posts, load_post, open_archive
 
@@ -60,22 +61,40 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("site")
+@click.argument("sites", nargs=-1)
 @db_option()
+@click.option("--sites", "sites_file", type=click.File("r"),
+              help="A file of site URLs, one per line (# starts a comment), crawled with the SITES given.")
 @click.option("--delay", type=click.FloatRange(min=0), default=1.0, show_default=True,
-              help="Seconds between two requests to the site (robots.txt Crawl-delay can raise it).")
+              help="Seconds between two requests to one host (robots.txt Crawl-delay can raise it).")
+@click.option("--concurrency", type=click.IntRange(1, 32), default=2, show_default=True,
+              help="Requests in flight at once, across hosts; each host still gets one per --delay.")
 @click.option("--timeout", type=click.FloatRange(min=1), default=30.0, show_default=True,
               help="Seconds to wait for a response.")
-@click.option("--max-posts", type=click.IntRange(min=1), help="Stop after this many post URLs.")
+@click.option("--max-posts", type=click.IntRange(min=1), help="Only the first N post URLs of each site.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]),
+              help="Only posts whose sitemap lastmod is on or after this date (YYYY-MM-DD).")
+@click.option("--all-sources", is_flag=True,
+              help="Also walk every listing, category and tag page, even when the sitemaps look complete.")
+@click.option("--dry-run", is_flag=True, help="List the URLs that would be fetched, with their source; fetch no post.")
 @quiet_option
 @errors_as_click
-def crawl(site: str, db_path: str, delay: float, timeout: float, max_posts: int | None, quiet: bool,
-          verbose: int) -> None:
-    """Crawl SITE (a blog's address, or one post's URL) into the archive."""
+def crawl(sites: tuple[str, ...], sites_file, db_path: str, delay: float, concurrency: int, timeout: float,
+          max_posts: int | None, since, all_sources: bool, dry_run: bool, quiet: bool, verbose: int) -> None:
+    """Crawl SITES (blog addresses, or single post URLs) into the archive, incrementally."""
     _logging(verbose)
-    settings = FetchSettings(delay=delay, read_timeout=timeout)
+    targets = list(sites) + (_read_sites(sites_file) if sites_file else [])
+    if not targets:
+        raise click.UsageError("give at least one site URL (or --sites FILE)")
+    settings = FetchSettings(delay=delay, read_timeout=timeout, concurrency=concurrency)
     with Fetcher(settings) as fetcher:
-        _crawl(site, db_path, fetcher, quiet=quiet, max_posts=max_posts)
+        _crawl(targets, db_path, fetcher, quiet=quiet, max_posts=max_posts, concurrency=concurrency,
+               since=since.date().isoformat() if since else None, all_sources=all_sources, dry_run=dry_run)
+
+
+def _read_sites(handle) -> list[str]:
+    lines = (line.split("#", 1)[0].strip() for line in handle)
+    return [line for line in lines if line]
 
 
 @cli.command()
@@ -90,23 +109,46 @@ def demo(db_path: str, port: int, quiet: bool, verbose: int) -> None:
     _logging(verbose)
     with serve_site(SITE_DIR, port=port) as server, Fetcher(FetchSettings(delay=0)) as fetcher:
         _info(f"Serving the sample Wix site at {server.origin}", quiet)
-        _crawl(server.origin, db_path, fetcher, quiet=quiet)
+        _crawl([server.origin], db_path, fetcher, quiet=quiet)
     _info(f"Try: blog-archive list --db {db_path}", quiet)
 
 
-def _crawl(site: str, db_path: str, fetcher: Fetcher, *, quiet: bool, max_posts: int | None = None) -> None:
+def _crawl(targets: list[str], db_path: str, fetcher: Fetcher, *, quiet: bool, max_posts: int | None = None,
+           concurrency: int = 1, since: str | None = None, all_sources: bool = False, dry_run: bool = False) -> None:
     # An existing archive is checked before any request; a new one is only created once posts are found.
-    db = open_archive(db_path) if Path(db_path).exists() else None
-    if looks_like_post_url(site):
-        found = [DiscoveredURL(normalize_url(site), "command line")]
-    else:
-        found = discover_posts(fetcher, site)
-        _info(f"Found {len(found)} post URLs on {site}", quiet)
-    found = found[:max_posts] if max_posts else found
+    db = open_archive(db_path) if Path(db_path).exists() and not dry_run else None
+    discoveries = []
+    for target in targets:
+        if looks_like_post_url(target):
+            discoveries.append(Discovery(site_root(target), [DiscoveredURL(normalize_url(target), ["command line"])],
+                                         ["a single page, not the whole site"]))
+            continue
+        discovery = discover_posts(fetcher, target, all_sources=all_sources)
+        counts = ", ".join(f"{n} from the {source}" for source, n in discovery.counts().most_common())
+        _info(f"Found {len(discovery.urls)} post URLs on {discovery.site} ({counts})", quiet)
+        for warning in discovery.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        discoveries.append(discovery)
+    if dry_run:
+        for discovery in discoveries:
+            for item in discovery.urls[:max_posts] if max_posts else discovery.urls:
+                click.echo(f"{item.url}\t{item.source}\t{item.lastmod or '-'}")
+        return
     db = db or open_archive(db_path)
-    with _progress(len(found), "Archiving", quiet) as advance:
-        summary = crawl_posts(db, found, fetcher, progress=advance)
-    _report(summary, db_path, single=len(found) == 1)
+    total = sum(min(len(d.urls), max_posts or len(d.urls)) for d in discoveries)
+    with _progress(total, "Archiving", quiet) as advance:
+        summaries = crawl_sites(db, discoveries, fetcher, concurrency=concurrency, since=since, max_posts=max_posts,
+                                progress=advance)
+    single = len(targets) == 1 and total == 1
+    _report(summaries[0] if len(summaries) == 1 else _combined(summaries), db_path, single=single)
+
+
+def _combined(summaries: list[RunSummary]) -> RunSummary:
+    total = RunSummary()
+    for summary in summaries:
+        for name in ("new", "changed", "unchanged", "gone", "skipped", "failed", "warnings"):
+            getattr(total, name).extend(getattr(summary, name))
+    return total
 
 
 @cli.command("import")
@@ -192,7 +234,10 @@ def show(post: str, db_path: str, fmt: str) -> None:
 
 
 def _report(summary: RunSummary, db_path: str, *, single: bool) -> None:
-    """Per-URL problems, then the summary line; one page or file that was not archived is one error line."""
+    """Per-URL problems, then the summary line; one page or file that was not archived is one error line.
+
+    Only failures make the exit status non-zero (the next run tries them again).
+    """
     problems = summary.failed + summary.skipped
     if single and not summary.saved and problems:
         url, reason = problems[0]
@@ -201,6 +246,8 @@ def _report(summary: RunSummary, db_path: str, *, single: bool) -> None:
         click.echo(f"skipped {url}: {reason}", err=True)
     for url, reason in summary.failed:
         click.echo(f"failed {url}: {reason}", err=True)
+    for url in summary.gone:
+        click.echo(f"gone {url}", err=True)
     click.echo(f"{summary.line()} -> {db_path}", err=True)
     if summary.failed:
         raise click.ClickException(f"{len(summary.failed)} failed; run again to retry them")

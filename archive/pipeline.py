@@ -1,25 +1,22 @@
-"""The main jobs: crawl a site's posts into the archive, and import saved pages or text dumps."""
+"""Import saved pages or text dumps, re-extract stored pages, and the summary every run reports."""
 from __future__ import annotations
 
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 import sqlite_utils
 
-from scraper.discover import DiscoveredURL
 from scraper.encoding import decode_body, looks_binary
-from scraper.errors import ArchiveError, ExtractionError, FetchError, NotAPostError, RobotsDisallowed
+from scraper.errors import ArchiveError, ExtractionError, NotAPostError
 from scraper.extract import extract_post
-from scraper.fetch import Fetcher
 from scraper.models import Post
 from scraper.textdump import parse_text
-from scraper.urls import normalize_url
 
 from .quality import refresh_warnings
-from .store import Capture, find_post, load_post, now_iso, page_body, save_capture, save_post, site_of
+from .store import Capture, find_post, load_post, now_iso, page_body, save_post, site_of
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +33,10 @@ class RunSummary:
     new: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)  # posts that left the site: marked, never deleted
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (url, reason): not posts, robots
     failed: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
+    warnings: list[str] = field(default_factory=list)  # e.g. a sitemap that could not be read
 
     def record(self, outcome: str, url: str) -> None:
         getattr(self, outcome).append(url)
@@ -48,48 +47,7 @@ class RunSummary:
 
     def line(self) -> str:
         return (f"{len(self.new)} new, {len(self.changed)} changed, {len(self.unchanged)} unchanged, "
-                f"{len(self.skipped)} skipped, {len(self.failed)} failed")
-
-
-def crawl_posts(db: sqlite_utils.Database, found: Iterable[DiscoveredURL], fetcher: Fetcher, *,
-                progress: Progress | None = None) -> RunSummary:
-    """Fetch, extract and store each discovered URL; one URL's failure never stops the run."""
-    summary = RunSummary()
-    for item in found:
-        archive_url(db, item.url, fetcher, summary)
-        if progress:
-            progress(item.url)
-    refresh_warnings(db, _sites(summary))
-    return summary
-
-
-def archive_url(db: sqlite_utils.Database, url: str, fetcher: Fetcher, summary: RunSummary) -> None:
-    try:
-        result = fetcher.fetch(url)
-    except RobotsDisallowed:
-        summary.skipped.append((url, "robots.txt forbids it"))
-        return
-    except FetchError as exc:
-        summary.failed.append((url, str(exc)))
-        return
-    post_url = normalize_url(result.final_url or url)
-    capture = Capture(url=post_url, body=result.body, fetched_at=result.fetched_at, status_code=result.status_code,
-                      content_type=result.content_type, etag=result.etag, last_modified=result.last_modified)
-    content_type = (result.content_type or "text/html").split(";")[0].strip().lower()
-    if content_type not in HTML_TYPES:
-        summary.skipped.append((url, f"not an HTML page ({content_type})"))
-        return
-    try:
-        post = extract_post(result.text, post_url)
-    except NotAPostError as exc:
-        save_capture(db, capture)
-        summary.skipped.append((url, str(exc)))
-        return
-    except ExtractionError as exc:
-        save_capture(db, capture)
-        summary.failed.append((url, str(exc)))
-        return
-    summary.record(save_post(db, post, capture=capture), post_url)
+                f"{len(self.gone)} gone, {len(self.skipped)} skipped, {len(self.failed)} failed")
 
 
 def read_file(path: Path, *, url: str | None = None) -> tuple[Post, Capture]:

@@ -23,7 +23,7 @@ POST_COLUMNS = {
     "id": int, "url": str, "site": str, "slug": str, "title": str, "author": str, "published": str,
     "updated": str, "excerpt": str, "body_text": str, "body_html": str, "content_hash": str, "status": str,
     "first_seen": str, "last_seen": str, "canonical_url": str, "language": str, "warnings": str,
-    "author_url": str,
+    "author_url": str, "lastmod": str, "gone_at": str,
 }
 
 
@@ -107,6 +107,13 @@ def _create_tables(db: sqlite_utils.Database) -> None:
                            "body_text": str, "body_html": str, "post_json": str}, pk="id",
                           foreign_keys=[("post_id", "posts", "id")], if_not_exists=True)
     db["versions"].create_index(["post_id"], if_not_exists=True)
+    db["runs"].create({"id": int, "site": str, "started_at": str, "finished_at": str, "new": int, "changed": int,
+                       "unchanged": int, "gone": int, "skipped": int, "failed": int, "warnings": str}, pk="id",
+                      if_not_exists=True)
+    db["crawl_log"].create({"id": int, "run_id": int, "url": str, "at": str, "outcome": str, "error": str},
+                           pk="id", foreign_keys=[("run_id", "runs", "id")], if_not_exists=True)
+    db["crawl_log"].create_index(["url"], if_not_exists=True)
+    db["crawl_log"].create_index(["run_id"], if_not_exists=True)
 
 
 def content_hash(post: Post) -> str:
@@ -123,8 +130,12 @@ def save_capture(db: sqlite_utils.Database, capture: Capture) -> None:
         _save_capture(db, capture)
 
 
+def body_sha256(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
 def _save_capture(db: sqlite_utils.Database, capture: Capture) -> None:
-    sha = hashlib.sha256(capture.body).hexdigest()
+    sha = body_sha256(capture.body)
     row = {"url": capture.url, "fetched_at": capture.fetched_at, "status_code": capture.status_code,
            "content_type": capture.content_type, "etag": capture.etag, "last_modified": capture.last_modified,
            "sha256": sha}
@@ -136,7 +147,7 @@ def _save_capture(db: sqlite_utils.Database, capture: Capture) -> None:
 
 
 def save_post(db: sqlite_utils.Database, post: Post, *, capture: Capture | None = None,
-              seen_at: str | None = None) -> str:
+              seen_at: str | None = None, lastmod: str | None = None) -> str:
     """Insert or update a post by URL, with its sections, images, tags and raw capture, in one transaction.
 
     Returns "new", "changed" or "unchanged".
@@ -150,6 +161,8 @@ def save_post(db: sqlite_utils.Database, post: Post, *, capture: Capture | None 
             _save_capture(db, capture)
         existing = db.execute("select id, content_hash from posts where url = ?", [post.url]).fetchone()
         row = _post_row(post, digest, seen_at)
+        if lastmod:
+            row["lastmod"] = lastmod
         if existing is None:
             post_id = db["posts"].insert({**row, "first_seen": seen_at}).last_pk
             outcome = "new"
@@ -161,6 +174,30 @@ def save_post(db: sqlite_utils.Database, post: Post, *, capture: Capture | None 
             db["posts"].update(post_id, row)
         _replace_children(db, post_id, post)
     return outcome
+
+
+def touch_post(db: sqlite_utils.Database, url: str, *, seen_at: str, lastmod: str | None = None) -> None:
+    """The post is still there, unchanged: note when it was last seen (and its sitemap lastmod)."""
+    changes = {"last_seen": seen_at, "status": "active", "gone_at": None}
+    if lastmod:
+        changes["lastmod"] = lastmod
+    with db.atomic():
+        db.execute(f"update posts set {', '.join(f'{k} = ?' for k in changes)} where url = ?",
+                   [*changes.values(), url])
+
+
+def mark_gone(db: sqlite_utils.Database, url: str, *, at: str) -> bool:
+    """Mark a post that left the site as gone (never deleted); True if it was active until now."""
+    with db.atomic():
+        cursor = db.execute("update posts set status = 'gone', gone_at = ? where url = ? and status != 'gone'",
+                            [at, url])
+    return cursor.rowcount > 0
+
+
+def latest_capture(db: sqlite_utils.Database, url: str) -> dict[str, Any] | None:
+    """The newest raw capture's validators (ETag, Last-Modified, SHA-256) for a conditional re-fetch."""
+    return next(db.query("select etag, last_modified, sha256, fetched_at from pages where url = ? "
+                         "order by fetched_at desc, id desc limit 1", [url]), None)
 
 
 def _keep_version(db: sqlite_utils.Database, post_id: int) -> None:
@@ -177,7 +214,7 @@ def _post_row(post: Post, digest: str, seen_at: str) -> dict[str, Any]:
         "author": post.author, "published": post.published, "updated": post.updated, "excerpt": post.excerpt,
         "body_text": post.body_text, "body_html": post.body_html, "content_hash": digest, "status": "active",
         "last_seen": seen_at, "canonical_url": post.canonical_url, "language": post.language,
-        "warnings": json.dumps(post_warnings(post)), "author_url": post.author_url,
+        "warnings": json.dumps(post_warnings(post)), "author_url": post.author_url, "gone_at": None,
     }
 
 

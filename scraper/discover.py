@@ -1,9 +1,16 @@
-"""Finding a blog's post URLs: sitemaps first, then the RSS feed, then the blog listing pages."""
+"""Finding every post URL of a blog: sitemaps, feeds, listing pages and, last, links inside the blog.
+
+All sources are read and their URLs united, de-duplicated by url_key, each remembering which sources
+listed it. A sitemap that cannot be read becomes a warning on the Discovery, so an inventory is never
+silently incomplete.
+"""
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+import zlib
+from collections import Counter, deque
+from dataclasses import dataclass, field
 from typing import Iterator
 from urllib.parse import urljoin, urlsplit
 from xml.etree.ElementTree import Element, ParseError
@@ -14,99 +21,185 @@ from defusedxml import DefusedXmlException
 
 from .errors import DiscoveryError, FetchError
 from .fetch import Fetcher
-from .urls import normalize_url, same_site, site_root
+from .urls import clean_url, same_site, site_root, url_key
 
 logger = logging.getLogger(__name__)
 
 # Child sitemaps that hold posts: Wix's blog-posts-sitemap.xml, WordPress/Yoast's post-sitemap.xml ...
 POST_SITEMAP = re.compile(r"post", re.I)
 NOT_POST_SITEMAP = re.compile(r"page|categor|tag|author|product|event|forum|program", re.I)
+LISTING_SITEMAP = re.compile(r"categor|tag", re.I)
 POST_PATH = re.compile(r"/(post|single-post)/[^/]+|/\d{4}/\d{2}/")
-FEED_PATHS = ("/blog-feed.xml", "/feed", "/rss.xml", "/feed.xml")
-LISTING_PATHS = ("/blog",)
-MAX_LISTING_PAGES = 50
+TAXONOMY_PATH = re.compile(r"/(categories|category|tags|tag|hashtags)/[^/]+")
+FEED_PATHS = ("/blog-feed.xml", "/feed", "/rss.xml", "/feed.xml", "/blog?format=rss")
+DEFAULT_BASE = "/blog"
+MAX_LISTING_PAGES = 1000
+MAX_LINK_PAGES = 300
+MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # a gzip sitemap may not inflate past the sitemap protocol's limit
 
 
 @dataclass
 class DiscoveredURL:
     url: str
-    source: str  # "sitemap", "feed" or "listing"
+    sources: list[str] = field(default_factory=list)  # "sitemap", "feed", "listing", "links", "command line"
     lastmod: str | None = None
 
+    @property
+    def source(self) -> str:
+        return "+".join(self.sources)
 
-def discover_posts(fetcher: Fetcher, site_url: str) -> list[DiscoveredURL]:
-    """Every post URL of a site, from the first source that lists any; raise DiscoveryError if none does."""
+
+@dataclass
+class Discovery:
+    """A site's post URLs, and what could not be read while finding them."""
+
+    site: str
+    urls: list[DiscoveredURL]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """True when every source that exists was read: only then can a missing post be called gone."""
+        return not self.warnings
+
+    def counts(self) -> Counter:
+        return Counter(source for item in self.urls for source in item.sources)
+
+
+class _Found:
+    """URLs united across sources, keyed by url_key, in first-seen order."""
+
+    def __init__(self, root: str):
+        self.root = root
+        self.items: dict[str, DiscoveredURL] = {}
+
+    def add(self, url: str, source: str, lastmod: str | None = None) -> None:
+        if not url.startswith(("http://", "https://")) or not same_site(url, self.root):
+            return
+        key = url_key(url)
+        item = self.items.setdefault(key, DiscoveredURL(clean_url(url)))
+        if source not in item.sources:
+            item.sources.append(source)
+        item.lastmod = item.lastmod or lastmod
+
+    def keys_from(self, source: str) -> set[str]:
+        return {key for key, item in self.items.items() if source in item.sources}
+
+
+def discover_posts(fetcher: Fetcher, site_url: str, *, all_sources: bool = False) -> Discovery:
+    """Every post URL of a site; DiscoveryError if no source lists any.
+
+    Sitemaps and the feed are always read. Listing pages (with pagination, categories and tags) are
+    walked when the sitemaps are missing or fail, when the feed names a post the sitemaps lack, or
+    with all_sources; links inside the blog are followed only when nothing else found a post.
+    """
     root = site_root(site_url)
-    sources = (
-        ("sitemap", lambda: from_sitemaps(fetcher, root)),
-        ("feed", lambda: from_feeds(fetcher, root)),
-        ("listing", lambda: from_listings(fetcher, root)),
-    )
-    errors: list[str] = []
-    for name, finder in sources:
-        try:
-            found = _unique(u for u in finder() if same_site(u.url, root))
-        except FetchError as exc:
-            errors.append(f"{name}: {exc}")
+    found, warnings = _Found(root), []
+    sitemaps_read, listing_sitemaps = _from_sitemaps(fetcher, root, found, warnings)
+    base = _from_feed(fetcher, root, found) or DEFAULT_BASE
+    gap = bool(found.keys_from("feed") - found.keys_from("sitemap"))
+    if all_sources or not sitemaps_read or gap or warnings:
+        if gap:
+            logger.info("the feed lists posts the sitemaps do not: walking the listing pages too")
+        _from_listings(fetcher, root, base, listing_sitemaps, found)
+    if not found.items:
+        _from_links(fetcher, root, base, found)
+    if not found.items:
+        detail = "; ".join(warnings) or "no sitemap, feed, listing or link names a post"
+        raise DiscoveryError(f"no posts found on {root} ({detail})")
+    return Discovery(root, list(found.items.values()), warnings)
+
+
+# Sitemaps
+
+def _from_sitemaps(fetcher: Fetcher, root: str, found: _Found, warnings: list[str]) -> tuple[int, list[str]]:
+    """Read the sitemaps named in robots.txt (else /sitemap.xml); return how many were read and listing sitemaps."""
+    named = fetcher.sitemaps_for(root)
+    queue = deque((url, bool(named)) for url in (named or [urljoin(root, "/sitemap.xml")]))
+    seen: set[str] = set()
+    read, listing_sitemaps = 0, []
+    while queue:
+        url, must_exist = queue.popleft()
+        if url in seen:
             continue
-        if found:
-            logger.info("found %d post URLs in the %s", len(found), name)
-            return found
-    detail = "; ".join(errors[-1:]) if errors else "no sitemap, feed or blog listing lists any post"
-    raise DiscoveryError(f"no posts found on {root} ({detail})")
+        seen.add(url)
+        tree = _read_sitemap(fetcher, url, must_exist, warnings)
+        if tree is None:
+            continue
+        read += 1
+        if _local(tree.tag) == "sitemapindex":
+            children = [c for c in (_text(n, "loc") for n in tree if _local(n.tag) == "sitemap") if c]
+            posts = [c for c in children if _is_post_sitemap(c)]
+            listing_sitemaps += [c for c in children if LISTING_SITEMAP.search(_name(c))]
+            queue.extend((child, True) for child in posts or children)
+            continue
+        for node in tree:
+            if _local(node.tag) == "url" and _text(node, "loc"):
+                found.add(_text(node, "loc"), "sitemap", _text(node, "lastmod"))
+    return read, listing_sitemaps
 
 
-def from_sitemaps(fetcher: Fetcher, root: str) -> Iterator[DiscoveredURL]:
-    """Post URLs from the sitemaps named in robots.txt, or /sitemap.xml."""
-    sitemaps = fetcher.sitemaps_for(root) or [urljoin(root, "/sitemap.xml")]
-    for sitemap_url in sitemaps:
-        yield from _walk_sitemap(fetcher, sitemap_url, depth=0)
-
-
-def _walk_sitemap(fetcher: Fetcher, url: str, *, depth: int) -> Iterator[DiscoveredURL]:
+def _read_sitemap(fetcher: Fetcher, url: str, must_exist: bool, warnings: list[str]) -> Element | None:
     try:
-        tree = _parse_xml(fetcher.fetch(url).body)
+        body = fetcher.fetch(url).body
     except FetchError as exc:
-        if depth == 0:
-            raise
-        logger.warning("child sitemap %s failed: %s", url, exc)
-        return
+        if must_exist or exc.status_code not in (404, 410):
+            warnings.append(f"sitemap {url} failed: {exc}")
+        return None
+    try:
+        body = _gunzip(body)
+    except ValueError as exc:
+        warnings.append(f"sitemap {url}: {exc}")
+        return None
+    tree = _parse_xml(body)
     if tree is None:
-        logger.warning("sitemap %s is not valid XML", url)
-        return
-    if _local(tree.tag) == "sitemapindex":
-        children = [_text(node, "loc") for node in tree if _local(node.tag) == "sitemap"]
-        children = [c for c in children if c]
-        post_children = [c for c in children if _is_post_sitemap(c)]
-        for child in post_children or children:
-            if depth < 2:
-                yield from _walk_sitemap(fetcher, child, depth=depth + 1)
-        return
-    for node in tree:
-        if _local(node.tag) == "url":
-            loc = _text(node, "loc")
-            if loc:
-                yield DiscoveredURL(loc, "sitemap", _text(node, "lastmod"))
+        warnings.append(f"sitemap {url} is not valid XML")
+    return tree
+
+
+def _gunzip(body: bytes) -> bytes:
+    """Inflate a gzip sitemap (.xml.gz) with a cap, so a gzip bomb cannot fill memory."""
+    if not body.startswith(b"\x1f\x8b"):
+        return body
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        data = inflater.decompress(body, MAX_SITEMAP_BYTES)
+    except zlib.error as exc:
+        raise ValueError(f"broken gzip ({exc})") from exc
+    if inflater.unconsumed_tail:
+        raise ValueError(f"inflates past {MAX_SITEMAP_BYTES:,} bytes (a gzip bomb?)")
+    return data
 
 
 def _is_post_sitemap(url: str) -> bool:
-    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    name = _name(url)
     return bool(POST_SITEMAP.search(name)) and not NOT_POST_SITEMAP.search(name.replace("posts", ""))
 
 
-def from_feeds(fetcher: Fetcher, root: str) -> Iterator[DiscoveredURL]:
-    """Post links from the site's RSS or Atom feed (Wix: /blog-feed.xml, the newest ~20 posts)."""
+def _name(url: str) -> str:
+    return urlsplit(url).path.rsplit("/", 1)[-1]
+
+
+# Feeds
+
+def _from_feed(fetcher: Fetcher, root: str, found: _Found) -> str | None:
+    """Post links from the first feed that answers (Wix: /blog-feed.xml, newest ~20); return the blog's base path."""
     for path in FEED_PATHS:
         try:
-            tree = _parse_xml(fetcher.fetch(urljoin(root, path)).body)
-        except FetchError:
+            tree = _parse_xml(_gunzip(fetcher.fetch(urljoin(root, path)).body))
+        except (FetchError, ValueError):
             continue
         if tree is None:
             continue
         links = list(_feed_links(tree))
+        for link in links:
+            found.add(link, "feed")
         if links:
-            yield from (DiscoveredURL(link, "feed") for link in links)
-            return
+            channel = tree.find("channel")
+            base_link = _text(channel, "link") if channel is not None else None
+            base = urlsplit(base_link).path.rstrip("/") if base_link else ""
+            return base if base and base != "/" else None
+    return None
 
 
 def _feed_links(tree: Element) -> Iterator[str]:
@@ -123,20 +216,35 @@ def _feed_links(tree: Element) -> Iterator[str]:
                     break
 
 
-def from_listings(fetcher: Fetcher, root: str) -> Iterator[DiscoveredURL]:
-    """Post links from the blog listing pages, following rel="next" pagination."""
-    for path in LISTING_PATHS:
-        url: str | None = urljoin(root, path)
-        seen: set[str] = set()
-        while url and url not in seen and len(seen) < MAX_LISTING_PAGES:
-            seen.add(url)
+# Listing pages
+
+def _from_listings(fetcher: Fetcher, root: str, base: str, listing_sitemaps: list[str], found: _Found) -> None:
+    """Walk the blog listing through its pagination, then every category/tag listing it links to."""
+    starts = deque([urljoin(root, base)])
+    for sitemap in listing_sitemaps:
+        starts.extend(_sitemap_locs(fetcher, sitemap))
+    seen: set[str] = set()
+    while starts and len(seen) < MAX_LISTING_PAGES:
+        url: str | None = starts.popleft()
+        while url and url_key(url) not in seen and len(seen) < MAX_LISTING_PAGES:
+            seen.add(url_key(url))
             try:
                 result = fetcher.fetch(url)
             except FetchError:
                 break
             soup = BeautifulSoup(result.text, "lxml")
-            yield from (DiscoveredURL(link, "listing") for link in _listing_links(soup, result.final_url))
+            for link in _listing_links(soup, result.final_url):
+                found.add(link, "listing")
+            starts.extend(link for link in _taxonomy_links(soup, result.final_url, root) if url_key(link) not in seen)
             url = _next_page(soup, result.final_url)
+
+
+def _sitemap_locs(fetcher: Fetcher, url: str) -> list[str]:
+    try:
+        tree = _parse_xml(_gunzip(fetcher.fetch(url).body))
+    except (FetchError, ValueError):
+        return []
+    return [loc for loc in (_text(n, "loc") for n in (tree if tree is not None else []) if _local(n.tag) == "url") if loc]
 
 
 def _listing_links(soup: BeautifulSoup, base: str) -> Iterator[str]:
@@ -148,19 +256,50 @@ def _listing_links(soup: BeautifulSoup, base: str) -> Iterator[str]:
             yield link
 
 
+def _taxonomy_links(soup: BeautifulSoup, base: str, root: str) -> Iterator[str]:
+    for anchor in soup.find_all("a", href=True):
+        link = urljoin(base, anchor["href"])
+        if TAXONOMY_PATH.search(urlsplit(link).path) and same_site(link, root):
+            yield link.split("#", 1)[0]
+
+
 def _next_page(soup: BeautifulSoup, base: str) -> str | None:
-    link = soup.find("link", rel="next", href=True) or soup.find("a", rel="next", href=True)
+    link = (soup.find("link", rel="next", href=True) or soup.find("a", rel="next", href=True)
+            or soup.find("a", attrs={"data-hook": "pagination__next"}, href=True))
     return urljoin(base, link["href"]) if link else None
 
 
-def _unique(found: Iterator[DiscoveredURL]) -> list[DiscoveredURL]:
-    """De-duplicate by normalised URL, keeping the first spelling seen."""
-    out: dict[str, DiscoveredURL] = {}
-    for item in found:
-        key = normalize_url(item.url)
-        if key not in out:
-            out[key] = DiscoveredURL(key, item.source, item.lastmod)
-    return list(out.values())
+# Links, the last resort
+
+def _from_links(fetcher: Fetcher, root: str, base: str, found: _Found) -> None:
+    """Follow links inside the site's blog path (never elsewhere) and keep the ones that look like posts."""
+    queue, seen = deque([root, urljoin(root, base)]), set()
+    while queue and len(seen) < MAX_LINK_PAGES:
+        url = queue.popleft()
+        if url_key(url) in seen:
+            continue
+        seen.add(url_key(url))
+        try:
+            result = fetcher.fetch(url)
+        except FetchError:
+            continue
+        if "html" not in (result.content_type or "html"):
+            continue
+        for anchor in BeautifulSoup(result.text, "lxml").find_all("a", href=True):
+            link = urljoin(result.final_url, anchor["href"]).split("#", 1)[0]
+            if not same_site(link, root):
+                continue
+            path = urlsplit(link).path
+            if POST_PATH.search(path):
+                found.add(link, "links")
+            elif path.startswith(base) and url_key(link) not in seen:
+                queue.append(link)
+
+
+def looks_like_post_url(url: str) -> bool:
+    """True for one page's URL ('/post/<slug>', 'page.html') rather than a site or blog address."""
+    path = urlsplit(site_root(url)).path
+    return bool(POST_PATH.search(path) or re.search(r"\.[A-Za-z0-9]{2,5}$", path))
 
 
 def _parse_xml(body: bytes) -> Element | None:
@@ -179,9 +318,3 @@ def _text(node: Element, name: str) -> str | None:
         if _local(child.tag) == name and child.text and child.text.strip():
             return child.text.strip()
     return None
-
-
-def looks_like_post_url(url: str) -> bool:
-    """True for one page's URL ('/post/<slug>', 'page.html') rather than a site or blog address."""
-    path = urlsplit(site_root(url)).path
-    return bool(POST_PATH.search(path) or re.search(r"\.[A-Za-z0-9]{2,5}$", path))

@@ -3,17 +3,19 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 import urllib.robotparser
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
 from .errors import FetchError, RobotsDisallowed
 from .models import FetchResult
+from .urls import same_site
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +23,7 @@ VERSION = "0.1.0"
 USER_AGENT = f"blog-archive/{VERSION} (+blog archiving tool; respects robots.txt)"
 ROBOTS_AGENT = "blog-archive"
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+REDIRECTS = {301, 302, 303, 307, 308}
 
 
 @dataclass
@@ -37,6 +40,7 @@ class FetchSettings:
     max_retry_after: float = 120.0  # a longer Retry-After is not waited for
     max_redirects: int = 10
     obey_robots: bool = True
+    concurrency: int = 1  # requests in flight at once, across hosts; each host still gets one per `delay`
 
 
 class Fetcher:
@@ -49,7 +53,12 @@ class Fetcher:
         self.session.max_redirects = self.settings.max_redirects
         self._robots: dict[str, urllib.robotparser.RobotFileParser] = {}
         self._robots_errors: dict[str, str] = {}  # origin -> why its robots.txt could not be read
-        self._last_request: dict[str, float] = {}
+        self._next_slot: dict[str, float] = {}  # host -> earliest monotonic time of its next request
+        self._slot_lock = threading.Lock()
+        self._robots_lock = threading.RLock()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=16, pool_maxsize=max(4, self.settings.concurrency))
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
 
     def __enter__(self) -> Fetcher:
         return self
@@ -60,17 +69,32 @@ class Fetcher:
     def close(self) -> None:
         self.session.close()
 
-    def fetch(self, url: str) -> FetchResult:
-        """GET a URL; raise FetchError (or RobotsDisallowed) unless it ends in a 2xx response."""
+    def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
+              scope: str | None = None) -> FetchResult:
+        """GET a URL; raise FetchError (or RobotsDisallowed) unless it ends in a 2xx response.
+
+        With etag / last_modified the request is conditional, and a 304 comes back as a result (no body).
+        With scope (a site URL), a redirect to another site is refused rather than followed.
+        """
+        self._check_robots(url)
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        result = self._get_with_retries(url, headers, scope)
+        if result.status_code == 304 and headers:
+            return result
+        if not 200 <= result.status_code < 300:
+            raise FetchError(f"HTTP {result.status_code} for {url}", url=url, status_code=result.status_code)
+        return result
+
+    def _check_robots(self, url: str) -> None:
         if self.settings.obey_robots and not self.allowed(url):
             unreachable = self._robots_errors.get(_origin(url))
             if unreachable:
                 raise FetchError(unreachable, url=url)
             raise RobotsDisallowed(f"robots.txt forbids {url}", url=url)
-        result = self._get_with_retries(url)
-        if not 200 <= result.status_code < 300:
-            raise FetchError(f"HTTP {result.status_code} for {url}", url=url, status_code=result.status_code)
-        return result
 
     def allowed(self, url: str) -> bool:
         return self.robots_for(url).can_fetch(ROBOTS_AGENT, url)
@@ -81,9 +105,10 @@ class Fetcher:
 
     def robots_for(self, url: str) -> urllib.robotparser.RobotFileParser:
         origin = _origin(url)
-        if origin not in self._robots:
-            self._robots[origin] = self._load_robots(origin)
-        return self._robots[origin]
+        with self._robots_lock:  # one robots.txt request per origin, however many workers ask
+            if origin not in self._robots:
+                self._robots[origin] = self._load_robots(origin)
+            return self._robots[origin]
 
     def _load_robots(self, origin: str) -> urllib.robotparser.RobotFileParser:
         parser = urllib.robotparser.RobotFileParser(origin + "/robots.txt")
@@ -116,20 +141,23 @@ class Fetcher:
         return delay
 
     def _wait_turn(self, url: str) -> None:
+        """Reserve this host's next request slot, spaced by the delay, then sleep until it (thread-safe)."""
         host = urlsplit(url).netloc.lower()
-        last = self._last_request.get(host)
-        if last is not None:
-            wait = last + self._host_delay(url) - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-        self._last_request[host] = time.monotonic()
+        delay = self._host_delay(url)
+        with self._slot_lock:
+            now = time.monotonic()
+            slot = max(now, self._next_slot.get(host, now))
+            self._next_slot[host] = slot + delay
+        if slot > now:
+            time.sleep(slot - now)
 
-    def _get_with_retries(self, url: str) -> FetchResult:
+    def _get_with_retries(self, url: str, headers: dict[str, str] | None = None,
+                          scope: str | None = None) -> FetchResult:
         """GET with bounded retries on connection errors, timeouts, 429 and 5xx."""
         tries = max(1, self.settings.max_tries)
         for attempt in range(1, tries + 1):
             try:
-                result = self._get_once(url)
+                result = self._get_following(url, headers or {}, scope)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if attempt == tries:
                     raise FetchError(f"cannot reach {url}: {_reason(exc)}", url=url) from exc
@@ -150,13 +178,31 @@ class Fetcher:
         logger.info("retrying in %.1fs", retry_after)
         time.sleep(retry_after)
 
-    def _get_once(self, url: str) -> _Response:
+    def _get_following(self, url: str, headers: dict[str, str], scope: str | None) -> _Response:
+        """Follow redirects by hand: capped, loops detected, robots.txt and the site's scope checked per hop."""
+        seen = {url}
+        current = url
+        for _ in range(self.settings.max_redirects + 1):
+            result = self._get_once(current, headers)
+            if result.status_code not in REDIRECTS or not result.location:
+                result.url = url
+                return result
+            target = urljoin(current, result.location)
+            if target in seen:
+                raise FetchError(f"redirect loop at {url}", url=url)
+            if scope is not None and not same_site(target, scope):
+                raise FetchError(f"{url} redirects off the site, to {target}", url=url)
+            self._check_robots(target)
+            seen.add(target)
+            current = target
+        raise FetchError(f"more than {self.settings.max_redirects} redirects from {url}", url=url)
+
+    def _get_once(self, url: str, headers: dict[str, str] | None = None) -> _Response:
         self._wait_turn(url)
         timeout = (self.settings.connect_timeout, self.settings.read_timeout)
         try:
-            response = self.session.get(url, timeout=timeout, stream=True)
-        except requests.TooManyRedirects as exc:
-            raise FetchError(f"too many redirects for {url}", url=url) from exc
+            response = self.session.get(url, timeout=timeout, stream=True, headers=headers,
+                                        allow_redirects=False)
         except requests.exceptions.InvalidURL as exc:
             raise FetchError(f"invalid URL {url}", url=url) from exc
         except (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema) as exc:
@@ -173,6 +219,7 @@ class Fetcher:
                 etag=response.headers.get("ETag"),
                 last_modified=response.headers.get("Last-Modified"),
                 headers_retry_after=response.headers.get("Retry-After"),
+                location=response.headers.get("Location"),
             )
 
     def _read_capped(self, response: requests.Response, url: str) -> bytes:
@@ -195,6 +242,7 @@ class Fetcher:
 @dataclass
 class _Response(FetchResult):
     headers_retry_after: str | None = None
+    location: str | None = None
 
 
 def _origin(url: str) -> str:

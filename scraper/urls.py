@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 # Characters left as they are when a path is re-encoded (RFC 3986 pchar plus "/").
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 _PAGE_EXTENSION = re.compile(r"\.(html?|xhtml|shtml|php|aspx?|txt|text)$", re.I)
+# Query parameters that never change which post a URL shows: tracking, and Wix's language switch.
+_NOISE_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|igshid|ref|lang)$", re.I)
 
 
 def site_root(url: str) -> str:
@@ -25,6 +27,20 @@ def normalize_url(url: str) -> str:
     if len(path) > 1:
         path = path.rstrip("/")
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
+
+
+def clean_url(url: str) -> str:
+    """normalize_url without tracking parameters and ?lang=: the spelling a post is stored under."""
+    parts = urlsplit(normalize_url(url))
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _NOISE_PARAMS.match(k)]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), ""))
+
+
+def url_key(url: str) -> str:
+    """What two spellings of one post share: no scheme, no 'www.', no trailing slash, no tracking or ?lang=."""
+    parts = urlsplit(clean_url(url))
+    query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+    return host_key(url) + parts.path + ("?" + query if query else "")
 
 
 def host_key(url: str) -> str:

@@ -161,7 +161,7 @@ def test_every_command_and_option_has_help_text():
 def test_demo_crawls_the_bundled_site(runner, db_path):
     result = run(runner, "demo", "--port", "0", "--db", db_path)
     assert result.exit_code == 0, result.output
-    assert "9 new, 0 changed, 0 unchanged, 1 skipped, 0 failed" in result.stderr
+    assert "9 new, 0 changed, 0 unchanged, 0 gone, 1 skipped, 0 failed" in result.stderr
     listing = json.loads(run(runner, "list", "--db", db_path, "--json").stdout)
     assert "Does Acupuncture Work For Neuropathy?" in [p["title"] for p in listing]
     assert set(listing[0]) == {"url", "title", "author", "published", "updated", "sections", "images", "tags",

@@ -7,7 +7,7 @@ from urllib.parse import quote
 import pytest
 import sqlite_utils
 
-from archive.pipeline import crawl_posts
+from archive.crawl import crawl_site
 from archive.store import open_archive
 from scraper.demo import SITE_DIR, serve_site
 from scraper.discover import discover_posts
@@ -22,7 +22,7 @@ FORBIDDEN = sorted(path for path, fields in POSTS.items() if fields.get("robots_
 
 def crawl(origin: str, db_path, fetcher):
     db = open_archive(db_path)
-    summary = crawl_posts(db, discover_posts(fetcher, origin), fetcher)
+    summary = crawl_site(db, discover_posts(fetcher, origin), fetcher)
     return db, summary
 
 
@@ -128,18 +128,21 @@ def test_second_crawl_updates_in_place(crawled, fetcher, tmp_path):
     assert open_archive(db_path)["posts"].count == len(ARCHIVED)
 
 
-@pytest.mark.parametrize("handler, source", [(NoSitemapHandler, "feed"), (OnlyListingHandler, "listing")])
-def test_discovery_falls_back_when_sitemaps_are_missing(handler, source, fetcher):
+@pytest.mark.parametrize("handler, sources", [(NoSitemapHandler, {"feed", "listing"}),
+                                              (OnlyListingHandler, {"listing"})])
+def test_without_sitemaps_the_feed_and_listings_still_find_every_post(handler, sources, fetcher):
     with serve_site(SITE_DIR, handler=handler) as server:
         found = discover_posts(fetcher, server.origin)
-    assert found and {item.source for item in found} == {source}
-    assert all(item.url.startswith(server.origin + "/") for item in found)
+    assert found.counts().keys() == sources
+    assert {item.url for item in found.urls} == {server.origin + quote(path) for path in POSTS}
 
 
 def test_sitemap_discovery_finds_every_listed_post(site, fetcher):
     found = discover_posts(fetcher, site.origin)
-    assert {item.source for item in found} == {"sitemap"}
-    assert {item.url for item in found} == {site.origin + quote(path) for path in POSTS}
+    assert set(found.counts()) == {"sitemap", "feed"}  # the feed's 5 newest are all in the sitemap too
+    assert found.complete
+    assert {item.url for item in found.urls} == {site.origin + quote(path) for path in POSTS}
+    assert all("sitemap" in item.sources and item.lastmod for item in found.urls)
 
 
 def test_faulty_urls_are_reported_and_the_rest_is_archived(faulty_site, fetcher, db_path):

@@ -1,0 +1,245 @@
+"""Crawling sites into the archive: incremental, concurrent across hosts, resumable, every outcome logged.
+
+Workers only fetch and extract (no SQL); the calling thread does every write, one short transaction per
+URL, so a crash or a kill at any moment leaves a consistent archive that the next run completes.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from itertools import zip_longest
+from typing import Iterable, Iterator
+
+import sqlite_utils
+
+from scraper.discover import DiscoveredURL, Discovery
+from scraper.errors import ExtractionError, FetchError, NotAPostError, RobotsDisallowed
+from scraper.extract import extract_post
+from scraper.fetch import Fetcher
+from scraper.models import Post
+from scraper.urls import clean_url, same_site, url_key
+
+from .pipeline import HTML_TYPES, Progress, RunSummary
+from .quality import refresh_warnings
+from .store import (Capture, body_sha256, latest_capture, mark_gone, now_iso, save_capture, save_post, site_of,
+                    touch_post)
+
+logger = logging.getLogger(__name__)
+
+DONE_OUTCOMES = ("new", "changed", "unchanged", "gone", "skipped")
+
+
+@dataclass
+class Plan:
+    """One URL to fetch, with what the archive already knows about it."""
+
+    site: str
+    item: DiscoveredURL
+    exists: bool
+    etag: str | None = None
+    last_modified: str | None = None
+    sha256: str | None = None
+
+
+@dataclass
+class Outcome:
+    """What fetching and extracting one URL gave: kind is post, not_modified, same_bytes, gone, skipped or failed."""
+
+    plan: Plan
+    kind: str
+    reason: str | None = None
+    post: Post | None = None
+    capture: Capture | None = None
+
+
+def crawl_sites(db: sqlite_utils.Database, discoveries: list[Discovery], fetcher: Fetcher, *,
+                concurrency: int = 1, since: str | None = None, max_posts: int | None = None,
+                progress: Progress | None = None) -> list[RunSummary]:
+    """Crawl each discovered site; sites are interleaved so that several hosts are fetched at once."""
+    runs = [SiteRun(db, d, since=since, max_posts=max_posts) for d in discoveries]
+    by_site = {run.discovery.site: run for run in runs}
+    plans = _interleave([run.plans(progress) for run in runs])
+    for outcome in execute(plans, fetcher, concurrency=concurrency):
+        by_site[outcome.plan.site].record(outcome)
+        if progress:
+            progress(outcome.plan.item.url)
+    for run in runs:
+        run.finish()
+    return [run.summary for run in runs]
+
+
+def crawl_site(db: sqlite_utils.Database, discovery: Discovery, fetcher: Fetcher, **options) -> RunSummary:
+    return crawl_sites(db, [discovery], fetcher, **options)[0]
+
+
+class SiteRun:
+    """One site's crawl: which URLs to fetch, and writing down what became of each."""
+
+    def __init__(self, db: sqlite_utils.Database, discovery: Discovery, *, since: str | None,
+                 max_posts: int | None):
+        self.db, self.discovery = db, discovery
+        self.summary = RunSummary(warnings=list(discovery.warnings))
+        self.full = since is None and max_posts is None  # only a full run may call a missing post gone
+        self.items = self._select(since, max_posts)
+        self.resumed = self._unfinished_work()
+        self.run_id = db["runs"].insert({"site": discovery.site, "started_at": now_iso(),
+                                         "warnings": json.dumps(discovery.warnings)}).last_pk
+
+    def _select(self, since: str | None, max_posts: int | None) -> list[DiscoveredURL]:
+        items = [i for i in self.discovery.urls if not since or not i.lastmod or i.lastmod[:10] >= since]
+        items = items[:max_posts] if max_posts else items
+        if self.full:  # a URL that failed last time is tried again, even if no source lists it now
+            known = {url_key(i.url) for i in items}
+            items += [DiscoveredURL(url, ["retry"]) for url in self._failed_before() if url_key(url) not in known]
+        return items
+
+    def _failed_before(self) -> list[str]:
+        rows = self.db.query("select url, outcome from crawl_log where id in "
+                             "(select max(id) from crawl_log group by url)")
+        return [r["url"] for r in rows if r["outcome"] == "failed" and same_site(r["url"], self.discovery.site)]
+
+    def _unfinished_work(self) -> set[str]:
+        """URLs already done by this site's previous run if it never finished (killed): not fetched again."""
+        last = next(self.db.query("select id, finished_at from runs where site = ? order by id desc limit 1",
+                                  [self.discovery.site]), None)
+        if last is None or last["finished_at"]:
+            return set()
+        rows = self.db.query(f"select url from crawl_log where run_id = ? and outcome in "
+                             f"({', '.join('?' * len(DONE_OUTCOMES))})", [last["id"], *DONE_OUTCOMES])
+        return {url_key(r["url"]) for r in rows}
+
+    def plans(self, progress: Progress | None = None) -> Iterator[Plan]:
+        """A plan per URL that needs a request; the rest is settled here without one."""
+        for item in self.items:
+            url = clean_url(item.url)
+            existing = next(self.db.query("select status, lastmod from posts where url = ?", [url]), None)
+            if url_key(url) in self.resumed:
+                self._settle(url, "unchanged", existing, item, "done before the previous run stopped")
+            elif existing and existing["status"] == "active" and item.lastmod and existing["lastmod"] == item.lastmod:
+                self._settle(url, "unchanged", existing, item, "sitemap lastmod unchanged")
+            else:
+                capture = latest_capture(self.db, url) if existing else None
+                yield Plan(self.discovery.site, item, existing is not None, *(
+                    (capture["etag"], capture["last_modified"], capture["sha256"]) if capture else ()))
+                continue
+            if progress:
+                progress(url)
+
+    def _settle(self, url: str, outcome: str, existing, item: DiscoveredURL, why: str) -> None:
+        if existing:
+            touch_post(self.db, url, seen_at=now_iso(), lastmod=item.lastmod)
+            self.summary.unchanged.append(url)
+            self._log(url, outcome, why)
+        else:  # done before, but not a post (skipped): nothing to touch
+            self._log(url, "skipped", why)
+
+    def record(self, outcome: Outcome) -> None:
+        url, item = clean_url(outcome.plan.item.url), outcome.plan.item
+        seen = now_iso()
+        if outcome.kind == "post":
+            result = save_post(self.db, outcome.post, capture=outcome.capture, seen_at=seen, lastmod=item.lastmod)
+            self.summary.record(result, outcome.post.url)
+            self._log(outcome.post.url, result)
+        elif outcome.kind in ("not_modified", "same_bytes"):
+            if outcome.capture is not None:
+                save_capture(self.db, outcome.capture)
+            touch_post(self.db, url, seen_at=seen, lastmod=item.lastmod)
+            self.summary.unchanged.append(url)
+            self._log(url, "unchanged", outcome.reason)
+        elif outcome.kind == "gone":
+            if mark_gone(self.db, url, at=seen):
+                self.summary.gone.append(url)
+            self._log(url, "gone", outcome.reason)
+        elif outcome.kind == "skipped":
+            if outcome.capture is not None:
+                save_capture(self.db, outcome.capture)
+            self.summary.skipped.append((url, outcome.reason))
+            self._log(url, "skipped", outcome.reason)
+        else:
+            if outcome.capture is not None:
+                save_capture(self.db, outcome.capture)
+            self.summary.failed.append((url, outcome.reason))
+            self._log(url, "failed", outcome.reason)
+
+    def finish(self) -> None:
+        """Call posts missing from every source gone (full runs with a complete inventory only), close the run."""
+        if self.full and self.discovery.complete:
+            listed = {url_key(i.url) for i in self.discovery.urls}
+            at = now_iso()
+            for row in list(self.db.query("select url from posts where status = 'active'")):
+                url = row["url"]
+                if same_site(url, self.discovery.site) and url_key(url) not in listed and mark_gone(self.db, url, at=at):
+                    self.summary.gone.append(url)
+                    self._log(url, "gone", "no longer listed by any source")
+        s = self.summary
+        with self.db.atomic():
+            self.db["runs"].update(self.run_id, {
+                "finished_at": now_iso(), "new": len(s.new), "changed": len(s.changed), "unchanged": len(s.unchanged),
+                "gone": len(s.gone), "skipped": len(s.skipped), "failed": len(s.failed)})
+        refresh_warnings(self.db, {site_of(u) for u in s.new + s.changed + s.unchanged})
+
+    def _log(self, url: str, outcome: str, error: str | None = None) -> None:
+        with self.db.atomic():
+            self.db["crawl_log"].insert({"run_id": self.run_id, "url": url, "at": now_iso(), "outcome": outcome,
+                                         "error": error})
+
+
+def execute(plans: Iterable[Plan], fetcher: Fetcher, *, concurrency: int = 1) -> Iterator[Outcome]:
+    """Fetch and extract each plan, up to `concurrency` at once, yielding outcomes in plan order.
+
+    At most twice `concurrency` pages are held at a time, however large the site.
+    """
+    if concurrency <= 1:
+        for plan in plans:
+            yield fetch_and_extract(fetcher, plan)
+        return
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="fetch") as pool:
+        pending: deque = deque()
+        for plan in plans:
+            pending.append(pool.submit(fetch_and_extract, fetcher, plan))
+            while len(pending) >= 2 * concurrency:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def fetch_and_extract(fetcher: Fetcher, plan: Plan) -> Outcome:
+    """One URL from request to Post, touching no database (runs in worker threads)."""
+    url = plan.item.url
+    try:
+        result = fetcher.fetch(url, etag=plan.etag, last_modified=plan.last_modified, scope=plan.site)
+    except RobotsDisallowed:
+        return Outcome(plan, "skipped", "robots.txt forbids it")
+    except FetchError as exc:
+        if exc.status_code in (404, 410) and plan.exists:
+            return Outcome(plan, "gone", f"HTTP {exc.status_code}")
+        return Outcome(plan, "failed", str(exc))
+    if result.status_code == 304:
+        return Outcome(plan, "not_modified", "304 Not Modified")
+    post_url = clean_url(result.final_url or url)
+    capture = Capture(url=post_url, body=result.body, fetched_at=result.fetched_at, status_code=result.status_code,
+                      content_type=result.content_type, etag=result.etag, last_modified=result.last_modified)
+    content_type = (result.content_type or "text/html").split(";")[0].strip().lower()
+    if content_type not in HTML_TYPES:
+        return Outcome(plan, "skipped", f"not an HTML page ({content_type})")
+    if plan.sha256 and body_sha256(capture.body) == plan.sha256:
+        return Outcome(plan, "same_bytes", "same bytes as the stored capture", capture=capture)
+    try:
+        post = extract_post(result.text, post_url)
+    except NotAPostError as exc:
+        return Outcome(plan, "skipped", str(exc), capture=capture)
+    except ExtractionError as exc:
+        return Outcome(plan, "failed", str(exc), capture=capture)
+    return Outcome(plan, "post", post=post, capture=capture)
+
+
+def _interleave(generators: list[Iterator[Plan]]) -> Iterator[Plan]:
+    """Round-robin over the sites' plans, so every host has work in flight."""
+    sentinel = object()
+    for batch in zip_longest(*generators, fillvalue=sentinel):
+        for plan in batch:
+            if plan is not sentinel:
+                yield plan
