@@ -20,9 +20,10 @@ from scraper.urls import normalize_url, site_root
 
 from . import render
 from .crawl import crawl_sites
+from .media import download_media, media_dir_for
 from .pipeline import RunSummary, check_files, import_files
 from .pipeline import reextract as reextract_archive
-from .store import find_post, iter_posts, load_post, open_archive
+from .store import find_post, iter_posts, load_post, open_archive, post_versions
 
 DEFAULT_DB = "archive.db"
 DEMO_PORT = 8642
@@ -77,10 +78,13 @@ def cli() -> None:
 @click.option("--all-sources", is_flag=True,
               help="Also walk every listing, category and tag page, even when the sitemaps look complete.")
 @click.option("--dry-run", is_flag=True, help="List the URLs that would be fetched, with their source; fetch no post.")
+@click.option("--media", is_flag=True,
+              help="Also download every post image (original size) once into a folder next to the archive.")
 @quiet_option
 @errors_as_click
 def crawl(sites: tuple[str, ...], sites_file, db_path: str, delay: float, concurrency: int, timeout: float,
-          max_posts: int | None, since, all_sources: bool, dry_run: bool, quiet: bool, verbose: int) -> None:
+          max_posts: int | None, since, all_sources: bool, dry_run: bool, media: bool, quiet: bool,
+          verbose: int) -> None:
     """Crawl SITES (blog addresses, or single post URLs) into the archive, incrementally."""
     _logging(verbose)
     targets = list(sites) + (_read_sites(sites_file) if sites_file else [])
@@ -89,7 +93,8 @@ def crawl(sites: tuple[str, ...], sites_file, db_path: str, delay: float, concur
     settings = FetchSettings(delay=delay, read_timeout=timeout, concurrency=concurrency)
     with Fetcher(settings) as fetcher:
         _crawl(targets, db_path, fetcher, quiet=quiet, max_posts=max_posts, concurrency=concurrency,
-               since=since.date().isoformat() if since else None, all_sources=all_sources, dry_run=dry_run)
+               since=since.date().isoformat() if since else None, all_sources=all_sources, dry_run=dry_run,
+               media=media)
 
 
 def _read_sites(handle) -> list[str]:
@@ -114,7 +119,8 @@ def demo(db_path: str, port: int, quiet: bool, verbose: int) -> None:
 
 
 def _crawl(targets: list[str], db_path: str, fetcher: Fetcher, *, quiet: bool, max_posts: int | None = None,
-           concurrency: int = 1, since: str | None = None, all_sources: bool = False, dry_run: bool = False) -> None:
+           concurrency: int = 1, since: str | None = None, all_sources: bool = False, dry_run: bool = False,
+           media: bool = False) -> None:
     # An existing archive is checked before any request; a new one is only created once posts are found.
     db = open_archive(db_path) if Path(db_path).exists() and not dry_run else None
     discoveries = []
@@ -139,6 +145,12 @@ def _crawl(targets: list[str], db_path: str, fetcher: Fetcher, *, quiet: bool, m
     with _progress(total, "Archiving", quiet) as advance:
         summaries = crawl_sites(db, discoveries, fetcher, concurrency=concurrency, since=since, max_posts=max_posts,
                                 progress=advance)
+    if media:
+        done = download_media(db, fetcher, media_dir_for(db_path))
+        for src, reason in done.failed:
+            click.echo(f"image failed {src}: {reason}", err=True)
+        _info(f"media: {done.downloaded} downloaded, {done.reused} already on disk, {len(done.failed)} failed, "
+              f"{done.out_of_scope} outside the site's media hosts -> {media_dir_for(db_path)}", quiet)
     single = len(targets) == 1 and total == 1
     _report(summaries[0] if len(summaries) == 1 else _combined(summaries), db_path, single=single)
 
@@ -231,6 +243,31 @@ def show(post: str, db_path: str, fmt: str) -> None:
         click.echo(render.as_markdown(record))
     else:
         click.echo(render.as_text(record))
+
+
+@cli.command()
+@click.argument("post")
+@db_option()
+@click.option("--diff", "diff", nargs=2, type=click.IntRange(min=1), metavar="A B",
+              help="Show what changed between versions A and B (numbers from the list).")
+@errors_as_click
+def history(post: str, db_path: str, diff: tuple[int, int] | None) -> None:
+    """List the versions of POST (URL or slug) kept by re-crawls, or diff two of them."""
+    db = open_archive(db_path, create=False)
+    row = find_post(db, post)
+    if row is None:
+        raise click.ClickException(f"no post {post!r} in {db_path} (see 'blog-archive list')")
+    versions = post_versions(db, row)
+    if diff:
+        a, b = diff
+        if max(a, b) > len(versions):
+            raise click.ClickException(f"{row['url']} has {len(versions)} versions; there is no version {max(a, b)}")
+        click.echo(render.version_diff(versions[a - 1], versions[b - 1]) or "(no difference)")
+        return
+    status = f"gone since {row['gone_at']}" if row["status"] == "gone" else row["status"]
+    click.echo(f"{row['url']}  [{status}]")
+    for line in render.version_lines(versions):
+        click.echo(line)
 
 
 def _report(summary: RunSummary, db_path: str, *, single: bool) -> None:

@@ -1,6 +1,7 @@
 """Posts as text for people: the list table, and one post as plain text or Markdown."""
 from __future__ import annotations
 
+import difflib
 import json
 import textwrap
 from typing import Any, Iterable
@@ -49,6 +50,20 @@ def as_markdown(post: Post) -> str:
         if body:
             parts += [body, ""]
     return "\n".join(parts).rstrip() + "\n"
+
+
+def version_lines(versions: list[dict[str, Any]]) -> Iterable[str]:
+    for v in versions:
+        mark = "  (current)" if v["current"] else ""
+        yield f"{v['number']:>3}  {v['captured_at'] or '-':<25}  {v['content_hash'][:12]}  {v['title'] or '(untitled)'}{mark}"
+
+
+def version_diff(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """A unified diff of two versions' title and body text, line by line."""
+    def lines(v: dict[str, Any]) -> list[str]:
+        return [f"# {v['title'] or ''}", ""] + (v["body_text"] or "").splitlines()
+    return "\n".join(difflib.unified_diff(lines(old), lines(new), f"version {old['number']} ({old['captured_at']})",
+                                          f"version {new['number']} ({new['captured_at']})", lineterm=""))
 
 
 def _facts(post: Post) -> list[tuple[str, str | None]]:

@@ -19,6 +19,8 @@ from scraper.urls import normalize_url, slug_from_url
 
 from .quality import post_warnings
 
+IMAGE_COLUMNS = {"post_id": int, "position": int, "src": str, "alt": str, "caption": str, "local_path": str,
+                 "sha256": str}
 POST_COLUMNS = {
     "id": int, "url": str, "site": str, "slug": str, "title": str, "author": str, "published": str,
     "updated": str, "excerpt": str, "body_text": str, "body_html": str, "content_hash": str, "status": str,
@@ -86,17 +88,16 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
 
 def _create_tables(db: sqlite_utils.Database) -> None:
     db["posts"].create(POST_COLUMNS, pk="id", not_null={"url"}, if_not_exists=True)
-    for name, kind in POST_COLUMNS.items():  # archives made by an older version gain new columns
-        if name not in db["posts"].columns_dict:
-            db["posts"].add_column(name, kind)
+    _add_missing_columns(db["posts"], POST_COLUMNS)
     db["posts"].create_index(["url"], unique=True, if_not_exists=True)
     db["posts"].create_index(["slug"], if_not_exists=True)
     db["sections"].create({"post_id": int, "position": int, "heading": str, "level": int, "text": str,
                            "html": str}, pk=("post_id", "position"), foreign_keys=[("post_id", "posts", "id")],
                           if_not_exists=True)
-    db["images"].create({"post_id": int, "position": int, "src": str, "alt": str, "caption": str},
-                        pk=("post_id", "position"), foreign_keys=[("post_id", "posts", "id")],
+    db["images"].create(IMAGE_COLUMNS, pk=("post_id", "position"), foreign_keys=[("post_id", "posts", "id")],
                         if_not_exists=True)
+    _add_missing_columns(db["images"], IMAGE_COLUMNS)
+    db["images"].create_index(["src"], if_not_exists=True)
     db["tags"].create({"post_id": int, "name": str, "kind": str}, pk=("post_id", "kind", "name"),
                       foreign_keys=[("post_id", "posts", "id")], if_not_exists=True)
     db["pages"].create({"id": int, "url": str, "fetched_at": str, "status_code": int, "content_type": str,
@@ -114,6 +115,13 @@ def _create_tables(db: sqlite_utils.Database) -> None:
                            pk="id", foreign_keys=[("run_id", "runs", "id")], if_not_exists=True)
     db["crawl_log"].create_index(["url"], if_not_exists=True)
     db["crawl_log"].create_index(["run_id"], if_not_exists=True)
+
+
+def _add_missing_columns(table: sqlite_utils.db.Table, columns: dict[str, type]) -> None:
+    """Archives made by an older version gain the columns added since."""
+    for name, kind in columns.items():
+        if name not in table.columns_dict:
+            table.add_column(name, kind)
 
 
 def content_hash(post: Post) -> str:
@@ -219,13 +227,16 @@ def _post_row(post: Post, digest: str, seen_at: str) -> dict[str, Any]:
 
 
 def _replace_children(db: sqlite_utils.Database, post_id: int, post: Post) -> None:
+    downloaded = {r["src"]: (r["local_path"], r["sha256"]) for r in
+                  db.query("select src, local_path, sha256 from images where post_id = ?", [post_id])}
     for table in ("sections", "images", "tags"):
         db.execute(f"delete from {table} where post_id = ?", [post_id])
     db["sections"].insert_all(
         {"post_id": post_id, "position": i, "heading": s.heading, "level": s.level, "text": s.text, "html": s.html}
         for i, s in enumerate(post.sections))
     db["images"].insert_all(
-        {"post_id": post_id, "position": i, "src": im.src, "alt": im.alt, "caption": im.caption}
+        {"post_id": post_id, "position": i, "src": im.src, "alt": im.alt, "caption": im.caption,
+         "local_path": downloaded.get(im.src, (None, None))[0], "sha256": downloaded.get(im.src, (None, None))[1]}
         for i, im in enumerate(post.images))
     db["tags"].insert_all(
         [{"post_id": post_id, "name": n, "kind": "tag"} for n in _dedupe(post.tags)]
@@ -286,6 +297,15 @@ def load_post(db: sqlite_utils.Database, row: dict[str, Any]) -> Post:
                 updated=row["updated"], sections=sections, images=images, tags=tags["tag"],
                 categories=tags["category"], excerpt=row["excerpt"], canonical_url=row["canonical_url"],
                 language=row["language"], author_url=row["author_url"])
+
+
+def post_versions(db: sqlite_utils.Database, row: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every version of a post, oldest first, numbered from 1; the last one is the post as it stands."""
+    versions = list(db.query("select captured_at, content_hash, title, body_text from versions where post_id = ? "
+                             "order by id", [row["id"]]))
+    versions.append({"captured_at": row["last_seen"], "content_hash": row["content_hash"], "title": row["title"],
+                     "body_text": row["body_text"], "current": True})
+    return [{"number": n, "current": False, **v} for n, v in enumerate(versions, start=1)]
 
 
 def page_body(row: dict[str, Any]) -> bytes:
