@@ -127,7 +127,7 @@ def _crawl(targets: list[str], db_path: str, fetcher: Fetcher, *, quiet: bool, m
     for target in targets:
         if looks_like_post_url(target):
             discoveries.append(Discovery(site_root(target), [DiscoveredURL(normalize_url(target), ["command line"])],
-                                         ["a single page, not the whole site"]))
+                                         partial=True))
             continue
         discovery = discover_posts(fetcher, target, all_sources=all_sources)
         counts = ", ".join(f"{n} from the {source}" for source, n in discovery.counts().most_common())

@@ -46,8 +46,9 @@ class RunSummary:
         return len(self.new) + len(self.changed) + len(self.unchanged)
 
     def line(self) -> str:
-        return (f"{len(self.new)} new, {len(self.changed)} changed, {len(self.unchanged)} unchanged, "
+        line = (f"{len(self.new)} new, {len(self.changed)} changed, {len(self.unchanged)} unchanged, "
                 f"{len(self.gone)} gone, {len(self.skipped)} skipped, {len(self.failed)} failed")
+        return line + (f" ({len(self.warnings)} warnings: the inventory may be incomplete)" if self.warnings else "")
 
 
 def read_file(path: Path, *, url: str | None = None) -> tuple[Post, Capture]:

@@ -56,11 +56,12 @@ class Discovery:
     site: str
     urls: list[DiscoveredURL]
     warnings: list[str] = field(default_factory=list)
+    partial: bool = False  # a hand-picked list of URLs (one post's URL on the command line), not an inventory
 
     @property
     def complete(self) -> bool:
         """True when every source that exists was read: only then can a missing post be called gone."""
-        return not self.warnings
+        return not self.warnings and not self.partial
 
     def counts(self) -> Counter:
         return Counter(source for item in self.urls for source in item.sources)
@@ -147,14 +148,10 @@ def _read_sitemap(fetcher: Fetcher, url: str, must_exist: bool, warnings: list[s
             warnings.append(f"sitemap {url} failed: {exc}")
         return None
     try:
-        body = _gunzip(body)
+        return _parse_xml(_gunzip(body))
     except ValueError as exc:
         warnings.append(f"sitemap {url}: {exc}")
         return None
-    tree = _parse_xml(body)
-    if tree is None:
-        warnings.append(f"sitemap {url} is not valid XML")
-    return tree
 
 
 def _gunzip(body: bytes) -> bytes:
@@ -188,8 +185,6 @@ def _from_feed(fetcher: Fetcher, root: str, found: _Found) -> str | None:
         try:
             tree = _parse_xml(_gunzip(fetcher.fetch(urljoin(root, path)).body))
         except (FetchError, ValueError):
-            continue
-        if tree is None:
             continue
         links = list(_feed_links(tree))
         for link in links:
@@ -244,7 +239,7 @@ def _sitemap_locs(fetcher: Fetcher, url: str) -> list[str]:
         tree = _parse_xml(_gunzip(fetcher.fetch(url).body))
     except (FetchError, ValueError):
         return []
-    return [loc for loc in (_text(n, "loc") for n in (tree if tree is not None else []) if _local(n.tag) == "url") if loc]
+    return [loc for loc in (_text(n, "loc") for n in tree if _local(n.tag) == "url") if loc]
 
 
 def _listing_links(soup: BeautifulSoup, base: str) -> Iterator[str]:
@@ -302,11 +297,14 @@ def looks_like_post_url(url: str) -> bool:
     return bool(POST_PATH.search(path) or re.search(r"\.[A-Za-z0-9]{2,5}$", path))
 
 
-def _parse_xml(body: bytes) -> Element | None:
+def _parse_xml(body: bytes) -> Element:
+    """Parse a sitemap or feed safely; ValueError says why it cannot be read."""
     try:
         return SafeET.fromstring(body)
-    except (ParseError, DefusedXmlException, ValueError):
-        return None
+    except DefusedXmlException as exc:
+        raise ValueError(f"refused: it declares XML entities or a DTD ({type(exc).__name__})") from exc
+    except ParseError as exc:
+        raise ValueError(f"not valid XML ({exc})") from exc
 
 
 def _local(tag: str) -> str:

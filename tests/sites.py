@@ -83,3 +83,62 @@ class OnlyListingHandler(NoSitemapHandler):
 def demo_expectations() -> dict:
     """What a correct crawl of the demo site gives, keyed by URL path (written with the site)."""
     return json.loads((FIXTURES / "demo_site_expected.json").read_text(encoding="utf-8"))
+
+
+class MisbehavingHandler(SiteHandler):
+    """Post URLs that break the way real servers and networks do; everything else is the demo site."""
+
+    hits: dict[str, int] = {}
+    gzip_bomb = b""
+
+    def do_GET(self) -> None:  # noqa: N802
+        path = self.path.split("?", 1)[0]
+        MisbehavingHandler.hits[path] = MisbehavingHandler.hits.get(path, 0) + 1
+        first = MisbehavingHandler.hits[path] == 1
+        if path.startswith("/post/") and path != "/post/reset-once" and self.server.flaky_posts and first:
+            self.server.requests.append(self.path)
+            self.send_body(500, b"<h1>try again</h1>", "text/html")
+        elif path == "/post/reset-once" and first:
+            self.server.requests.append(self.path)
+            self.connection.shutdown(2)  # the connection dies with no response at all
+        elif path == "/post/truncated":
+            self.server.requests.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", "50000")
+            self.end_headers()
+            self.wfile.write(b"<html><body><article><p>cut short")
+            self.connection.shutdown(2)
+        elif path in ("/post/loop-a", "/post/loop-b"):
+            self.server.requests.append(self.path)
+            self.redirect("/post/loop-b" if path == "/post/loop-a" else "/post/loop-a")
+        elif path == "/post/elsewhere":
+            self.redirect("http://example.org/post/elsewhere")
+        elif path == "/post/moved":
+            self.redirect("/post/gua-sha-at-home")
+        elif path == "/post/gzip-bomb":
+            self.server.requests.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(self.gzip_bomb)))
+            self.end_headers()
+            self.wfile.write(self.gzip_bomb)
+        elif path == "/blog-posts-sitemap.xml" and self.server.sitemap_fault:
+            self.server.requests.append(self.path)
+            self.send_body(200, self.server.sitemap_fault, "application/xml")
+        else:
+            super().do_GET()
+
+    def redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+ENTITY_BOMB = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+               b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+               b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+               b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>&lol3;</loc></url></urlset>')
+BROKEN_XML = b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>http://x'

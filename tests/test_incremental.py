@@ -99,7 +99,7 @@ def test_post_answering_410_is_marked_gone(blog, fetcher, db_path):
     db, _ = crawl(server, db_path, fetcher)
     site.gone_410 = {7}
     url = server.origin + site.url_path(7)
-    single = Discovery(server.origin, [DiscoveredURL(url, ["command line"])], ["one page"])
+    single = Discovery(server.origin, [DiscoveredURL(url, ["command line"])], partial=True)
     summary = crawl_site(db, single, fetcher)
     assert summary.gone == [url]
     assert next(db.query("select status from posts where url = ?", [url]))["status"] == "gone"
