@@ -142,3 +142,35 @@ ENTITY_BOMB = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
                b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
                b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>&lol3;</loc></url></urlset>')
 BROKEN_XML = b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>http://x'
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c63f8cfc0f01f0005000201e2e3d5a40000000049454e44ae426082")
+
+
+class MediaSiteHandler(SiteHandler):
+    """Two generic blog posts sharing one image on the site's own host, plus an image on a foreign host."""
+
+    def do_GET(self) -> None:  # noqa: N802
+        self.server.requests.append(self.path)
+        origin = self.server.origin
+        pages = {
+            "/robots.txt": (b"User-agent: *\nAllow: /\n", "text/plain"),
+            "/sitemap.xml": (("<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+                              f"<url><loc>{origin}/post/one</loc></url><url><loc>{origin}/post/two</loc></url>"
+                              "</urlset>").encode(), "application/xml"),
+            "/post/one": (self.post("One", '<img src="/media/shared.png" alt="Needles">'
+                                    '<img src="https://cdn.elsewhere.example/banner.png" alt="Ad">'), "text/html"),
+            "/post/two": (self.post("Two", '<figure><img src="/media/shared.png" alt="Needles again">'
+                                    "<figcaption>Shared</figcaption></figure>"), "text/html"),
+            "/media/shared.png": (PNG, "image/png"),
+        }
+        body, content_type = pages.get(self.path, (b"not found", "text/plain"))
+        self.send_body(200 if self.path in pages else 404, body, content_type)
+
+    @staticmethod
+    def post(title: str, images: str) -> bytes:
+        return (f"<html><head><title>{title}</title><meta property='og:type' content='article'></head><body>"
+                f"<article><h1>{title}</h1><p>Post {title} talks about acupuncture needles and how fine they "
+                f"are, at some length, for the benefit of nervous first-time patients.</p>{images}"
+                "</article></body></html>").encode()

@@ -7,11 +7,12 @@ import gzip
 import pytest
 
 from archive.crawl import crawl_site
+from archive.media import download_media, media_dir_for
 from archive.store import open_archive
 from scraper.demo import SITE_DIR, serve_site
 from scraper.discover import DiscoveredURL, Discovery, discover_posts
 from scraper.errors import FetchError
-from sites import BROKEN_XML, ENTITY_BOMB, MisbehavingHandler
+from sites import BROKEN_XML, ENTITY_BOMB, PNG, MediaSiteHandler, MisbehavingHandler
 
 MisbehavingHandler.gzip_bomb = gzip.compress(b"\0" * 30_000_000, compresslevel=9)  # ~30 kB on the wire
 
@@ -105,3 +106,21 @@ def test_failed_url_is_retried_by_the_next_run(faulty_site, fetcher, db_path):
     assert faulty_site.requests.count("/post/always-500") == 2 * before
     failures = db.execute("select count(*) from crawl_log where url like '%/post/always-500' and outcome = 'failed'")
     assert failures.fetchone()[0] == 2
+
+
+def test_media_is_downloaded_once_into_a_content_addressed_folder(fetcher, db_path):
+
+    with serve_site(SITE_DIR, handler=MediaSiteHandler) as site:
+        db = open_archive(db_path)
+        crawl_site(db, discover_posts(fetcher, site.origin), fetcher)
+        media = media_dir_for(db_path)
+        first = download_media(db, fetcher, media)
+        again = download_media(db, fetcher, media)
+    assert (first.downloaded, first.out_of_scope, first.failed) == (1, 1, [])
+    assert (again.downloaded, again.reused) == (0, 1)
+    assert site.requests.count("/media/shared.png") == 1
+    assert not any("elsewhere" in path for path in site.requests)
+    rows = list(db.query("select local_path, sha256 from images where src like '%/media/shared.png'"))
+    assert len(rows) == 2 and len({(r["local_path"], r["sha256"]) for r in rows}) == 1
+    stored = db_path.parent / rows[0]["local_path"]
+    assert stored.read_bytes() == PNG and stored.name.startswith(rows[0]["sha256"])
