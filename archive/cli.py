@@ -138,21 +138,26 @@ def _crawl(targets: list[str], db_path: str, fetcher: Fetcher, *, quiet: bool, m
     if dry_run:
         for discovery in discoveries:
             for item in discovery.urls[:max_posts] if max_posts else discovery.urls:
-                click.echo(f"{item.url}\t{item.source}\t{item.lastmod or '-'}")
+                note = "" if fetcher.allowed(item.url) else "\trobots.txt forbids it: will not be fetched"
+                click.echo(f"{item.url}\t{item.source}\t{item.lastmod or '-'}{note}")
         return
     db = db or open_archive(db_path)
     total = sum(min(len(d.urls), max_posts or len(d.urls)) for d in discoveries)
     with _progress(total, "Archiving", quiet) as advance:
         summaries = crawl_sites(db, discoveries, fetcher, concurrency=concurrency, since=since, max_posts=max_posts,
                                 progress=advance)
+    media_failed = []
     if media:
         done = download_media(db, fetcher, media_dir_for(db_path))
+        media_failed = done.failed
         for src, reason in done.failed:
             click.echo(f"image failed {src}: {reason}", err=True)
         _info(f"media: {done.downloaded} downloaded, {done.reused} already on disk, {len(done.failed)} failed, "
               f"{done.out_of_scope} outside the site's media hosts -> {media_dir_for(db_path)}", quiet)
     single = len(targets) == 1 and total == 1
     _report(summaries[0] if len(summaries) == 1 else _combined(summaries), db_path, single=single)
+    if media_failed:
+        raise click.ClickException(f"{len(media_failed)} images failed to download; run again to retry them")
 
 
 def _combined(summaries: list[RunSummary]) -> RunSummary:
