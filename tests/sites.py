@@ -31,14 +31,21 @@ class FaultyHandler(SiteHandler):
 
     def fault_post_flaky(self) -> None:
         """Fails with 503 the first time, then serves a real post."""
+        self.fail_once_then_serve(503)
+
+    def fault_post_rate_limited(self) -> None:
+        """Says 429 Too Many Requests with Retry-After the first time, then serves a real post."""
+        self.fail_once_then_serve(429)
+
+    def fail_once_then_serve(self, status: int) -> None:
         if FaultyHandler.hits[self.path] == 1:
-            self.send_response(503)
+            self.send_response(status)
             self.send_header("Retry-After", "1")
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
         body = (SITE_DIR / "post" / "does-acupuncture-work-for-neuropathy.html").read_bytes()
-        body = body.replace(b"does-acupuncture-work-for-neuropathy", b"flaky")
+        body = body.replace(b"does-acupuncture-work-for-neuropathy", self.path.rsplit("/", 1)[-1].encode())
         self.send_body(200, body.replace(b"https://www.example-clinic.com", self.server.origin.encode()),
                        "text/html; charset=utf-8")
 

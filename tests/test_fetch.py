@@ -31,12 +31,13 @@ def test_robots_txt_forbidden_url_is_never_requested(site, fetcher):
     assert not any("staff-only" in path for path in site.requests)
 
 
-def test_retry_after_is_honoured_then_the_retry_succeeds(faulty_site, fetcher):
+@pytest.mark.parametrize("path", ["/post/flaky", "/post/rate-limited"])  # 503, then 429, with Retry-After: 1
+def test_retry_after_is_honoured_then_the_retry_succeeds(faulty_site, fetcher, path):
     started = time.monotonic()
-    result = fetcher.fetch(faulty_site.origin + "/post/flaky")
+    result = fetcher.fetch(faulty_site.origin + path)
     assert result.status_code == 200
-    assert faulty_site.requests.count("/post/flaky") == 2
-    assert time.monotonic() - started >= 0.9  # Retry-After: 1
+    assert faulty_site.requests.count(path) == 2
+    assert time.monotonic() - started >= 0.9
 
 
 def test_server_errors_are_retried_a_bounded_number_of_times(faulty_site, fetcher):
