@@ -82,7 +82,8 @@ class SiteRun:
                  max_posts: int | None):
         self.db, self.discovery = db, discovery
         self.summary = RunSummary(warnings=list(discovery.warnings))
-        self.full = since is None and max_posts is None  # only a full run may call a missing post gone
+        # Only a full run over a whole inventory retries old failures and may call a missing post gone.
+        self.full = since is None and max_posts is None and not discovery.partial
         self.items = self._select(since, max_posts)
         self.resumed = self._unfinished_work()
         self.run_id = db["runs"].insert({"site": discovery.site, "started_at": now_iso(),
@@ -166,7 +167,7 @@ class SiteRun:
 
     def finish(self) -> None:
         """Call posts missing from every source gone (full runs with a complete inventory only), close the run."""
-        if self.full and self.discovery.complete:
+        if self.full and self.discovery.complete:  # complete: no source failed
             listed = {url_key(i.url) for i in self.discovery.urls}
             at = now_iso()
             for row in list(self.db.query("select url from posts where status = 'active'")):

@@ -41,8 +41,7 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from ..errors import BlogArchiveError
-from .server import SiteHandler, SiteServer
+from .server import SiteHandler, SiteServer, in_thread
 
 SITE_NAME = "Willow Creek Acupuncture"
 AUTHORS = ("Jenna Reyes", "Marcus Oduya", "Dr. Helen Park")
@@ -854,16 +853,5 @@ class SyntheticServer(SiteServer):
 @contextlib.contextmanager
 def serve_synthetic(site: SyntheticSite, *, port: int = 0) -> Iterator[SyntheticServer]:
     """Serve `site` on 127.0.0.1 in a background thread for the duration of the block; always shut down."""
-    try:
-        server = SyntheticServer(site, port)
-    except OSError as exc:
-        raise BlogArchiveError(f"cannot serve on 127.0.0.1:{port} ({exc.strerror or exc}); try another port") from exc
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="synthetic-site", daemon=True)
-    thread.start()
-    try:
+    with in_thread(lambda: SyntheticServer(site, port), port) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
