@@ -1,6 +1,7 @@
 """Quality flags on stored posts, so a user sees what to check by hand before a migration."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import Counter
@@ -49,47 +50,45 @@ def refresh_warnings(db: sqlite_utils.Database, sites: set[str] | None = None) -
             _refresh_site(db, site)
 
 
+SITE_ROWS = ("select p.id, p.title, p.author, p.published, p.updated, p.body_text, "
+             "(select count(*) from images i where i.post_id = p.id) as image_count from posts p where p.site = ?")
+
+
 def _refresh_site(db: sqlite_utils.Database, site: str) -> None:
-    rows = list(db.query("select p.id, p.title, p.author, p.published, p.updated, p.body_text, "
-                         "(select count(*) from images i where i.post_id = p.id) as image_count "
-                         "from posts p where p.site = ?", [site]))
-    repeated = _repeated_paragraphs(rows)
-    titles = Counter(_key(r["title"]) for r in rows if r["title"])
+    """Two streaming passes over the site's posts (never all bodies in memory): count, then flag."""
+    total, counts, titles = 0, Counter(), Counter()
+    for row in db.query(SITE_ROWS, [site]):
+        total += 1
+        counts.update(_paragraph_keys(row).keys())
+        if row["title"]:
+            titles[_key(row["title"])] += 1
+    needed = max(REPEAT_MIN_POSTS, REPEAT_SHARE * total)
+    repeated = {key: n for key, n in counts.items() if n >= needed} if total >= REPEAT_MIN_POSTS else {}
+    del counts
     host = _key(_host_label(site))
-    for row in rows:
+    updates = []
+    for row in db.query(SITE_ROWS, [site]):
         flags = basic_warnings(row["title"], row["author"], row["published"], row["updated"], row["body_text"],
                                row["image_count"])
-        own = _paragraph_keys(row)
-        flags += [f"text repeated on {count} of {len(rows)} posts (boilerplate?): “{_clip(text)}”"
-                  for text, count in repeated.items() if _normal(text) in own]
+        flags += [f"text repeated on {repeated[key]} of {total} posts (boilerplate?): “{_clip(text)}”"
+                  for key, text in _paragraph_keys(row).items() if key in repeated]
         title_key = _key(row["title"])
         if title_key and title_key == host:
             flags.append("title equals the site name")
         elif title_key and titles[title_key] > 1:
             flags.append(f"title shared by {titles[title_key]} posts (the site name?)")
-        db["posts"].update(row["id"], {"warnings": json.dumps(flags, ensure_ascii=False)})
+        updates.append((json.dumps(flags, ensure_ascii=False), row["id"]))
+    db.conn.executemany("update posts set warnings = ? where id = ?", updates)
 
 
-def _repeated_paragraphs(rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Paragraphs that stand on most of a site's posts, with how many posts have them."""
-    if len(rows) < REPEAT_MIN_POSTS:
-        return {}
-    counts: Counter[str] = Counter()
-    spelling: dict[str, str] = {}
-    for row in rows:
-        for paragraph in set(_paragraphs(row)):
-            counts[_normal(paragraph)] += 1
-            spelling.setdefault(_normal(paragraph), paragraph)
-    needed = max(REPEAT_MIN_POSTS, REPEAT_SHARE * len(rows))
-    return {spelling[key]: n for key, n in counts.items() if n >= needed}
-
-
-def _paragraphs(row: dict[str, Any]) -> list[str]:
-    return [p.strip() for p in (row["body_text"] or "").split("\n\n") if len(p.strip()) >= MIN_REPEATED_CHARS]
-
-
-def _paragraph_keys(row: dict[str, Any]) -> set[str]:
-    return {_normal(p) for p in _paragraphs(row)}
+def _paragraph_keys(row: dict[str, Any]) -> dict[str, str]:
+    """A short digest of each of the post's longer paragraphs (whitespace and case folded), with its text."""
+    keys = {}
+    for paragraph in (row["body_text"] or "").split("\n\n"):
+        paragraph = paragraph.strip()
+        if len(paragraph) >= MIN_REPEATED_CHARS:
+            keys.setdefault(hashlib.blake2b(_normal(paragraph).encode(), digest_size=12).hexdigest(), paragraph)
+    return keys
 
 
 def _normal(text: str) -> str:
