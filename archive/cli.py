@@ -23,6 +23,8 @@ from .crawl import crawl_sites
 from .media import download_media, media_dir_for
 from .pipeline import RunSummary, check_files, import_files
 from .pipeline import reextract as reextract_archive
+from .search import rebuild_index
+from .search import search as search_archive
 from .store import find_post, iter_posts, load_post, open_archive, post_versions
 
 DEFAULT_DB = "archive.db"
@@ -248,6 +250,42 @@ def show(post: str, db_path: str, fmt: str) -> None:
         click.echo(render.as_markdown(record))
     else:
         click.echo(render.as_text(record))
+
+
+@cli.command()
+@click.argument("query", required=False)
+@db_option()
+@click.option("--author", help="Only posts whose author contains this text.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only posts dated on or after YYYY-MM-DD.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Only posts dated on or before YYYY-MM-DD.")
+@click.option("--tag", help="Only posts with this tag or category.")
+@click.option("--site", help="Only posts from this host (www. optional).")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True, help="At most this many hits.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of hits, best first.")
+@click.option("--raw", is_flag=True, help="Pass QUERY to SQLite FTS5 as it is (AND, OR, NOT, NEAR, prefix*).")
+@click.option("--rebuild", is_flag=True, help="Rebuild the search index first (QUERY may then be left out).")
+@errors_as_click
+def search(query: str | None, db_path: str, author: str | None, since, until, tag: str | None, site: str | None,
+           limit: int, as_json: bool, raw: bool, rebuild: bool) -> None:
+    """Full-text search of the archived posts: words and "quoted phrases" must all match."""
+    db = open_archive(db_path, create=False)
+    if rebuild:
+        rebuild_index(db)
+        click.echo(f"search index rebuilt: {db['posts'].count} posts", err=True)
+    if query is None:
+        if rebuild:
+            return
+        raise click.UsageError("give a QUERY (or --rebuild)")
+    hits = search_archive(db, query, raw=raw, author=author, tag=tag, site=site, limit=limit,
+                          since=since.date().isoformat() if since else None,
+                          until=until.date().isoformat() if until else None)
+    if as_json:
+        click.echo(json.dumps([hit.to_dict() for hit in hits], indent=2, ensure_ascii=False))
+        return
+    color = sys.stdout.isatty()
+    for hit in hits:
+        click.echo(render.hit_text(hit, color=color))
+    click.echo(f"{len(hits)} hit{'' if len(hits) == 1 else 's'}", err=True)
 
 
 @cli.command()

@@ -52,6 +52,17 @@ def as_markdown(post: Post) -> str:
     return "\n".join(parts).rstrip() + "\n"
 
 
+def hit_text(hit, *, color: bool = False) -> str:
+    """A search hit for people: title, date, author, URL, then the matching section and its snippet."""
+    start, end = ("\x1b[1m", "\x1b[0m") if color else ("[", "]")
+    snippet = hit.snippet.replace("\x02", start).replace("\x03", end)
+    date = (hit.published or "")[:10] or "undated"
+    lines = [f"{hit.title or '(untitled)'}", f"  {date} · {hit.author or 'unknown author'} · {hit.url}"]
+    where = f"  § {hit.heading}: " if hit.heading else "  "
+    lines.append(textwrap.fill(snippet, 100, initial_indent=where, subsequent_indent="    "))
+    return "\n".join(lines) + "\n"
+
+
 def version_lines(versions: list[dict[str, Any]]) -> Iterable[str]:
     for v in versions:
         mark = "  (current)" if v["current"] else ""

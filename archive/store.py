@@ -18,6 +18,7 @@ from scraper.models import Image, Post, Section
 from scraper.urls import normalize_url, slug_from_url
 
 from .quality import post_warnings
+from .search import ensure_index
 
 IMAGE_COLUMNS = {"post_id": int, "position": int, "src": str, "alt": str, "caption": str, "local_path": str,
                  "sha256": str}
@@ -25,7 +26,7 @@ POST_COLUMNS = {
     "id": int, "url": str, "site": str, "slug": str, "title": str, "author": str, "published": str,
     "updated": str, "excerpt": str, "body_text": str, "body_html": str, "content_hash": str, "status": str,
     "first_seen": str, "last_seen": str, "canonical_url": str, "language": str, "warnings": str,
-    "author_url": str, "lastmod": str, "gone_at": str,
+    "author_url": str, "lastmod": str, "gone_at": str, "headings": str,
 }
 
 
@@ -82,6 +83,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             db.enable_wal()
         with db.atomic():
             _create_tables(db)
+        ensure_index(db)  # outside the transaction: sqlite-utils creates FTS tables with executescript
     except sqlite3.DatabaseError as exc:
         raise ArchiveError(f"cannot set up the archive: {exc}") from exc
 
@@ -223,6 +225,7 @@ def _post_row(post: Post, digest: str, seen_at: str) -> dict[str, Any]:
         "body_text": post.body_text, "body_html": post.body_html, "content_hash": digest, "status": "active",
         "last_seen": seen_at, "canonical_url": post.canonical_url, "language": post.language,
         "warnings": json.dumps(post_warnings(post)), "author_url": post.author_url, "gone_at": None,
+        "headings": "\n".join(s.heading for s in post.sections if s.heading),
     }
 
 

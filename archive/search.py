@@ -1,0 +1,135 @@
+"""Full-text search over the archive: SQLite FTS5 (porter stemming over unicode61, diacritics folded), BM25
+ranking with titles and headings above body text, and the best-matching section's heading and snippet per hit.
+
+The indexes are sqlite-utils FTS tables with triggers, so every insert, update and re-extraction keeps them
+in step; `rebuild_index` rebuilds them. Datasette sees `posts_fts` and offers search on `posts`.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import sqlite_utils
+
+from scraper.errors import BlogArchiveError
+
+TOKENIZE = "porter unicode61 remove_diacritics 2"
+POST_FTS_COLUMNS = ("title", "headings", "excerpt", "body_text")
+POST_WEIGHTS = (10.0, 5.0, 2.0, 1.0)  # bm25 weights, in POST_FTS_COLUMNS order
+SECTION_FTS_COLUMNS = ("heading", "text")
+MARK_START, MARK_END = "\x02", "\x03"  # around matched words in snippets; renderers turn them into markup
+SNIPPET_TOKENS = 16
+_TERM = re.compile(r'"([^"]*)"?|([^\s"]+)')
+_WORD = re.compile(r"\w+")
+
+
+class SearchError(BlogArchiveError):
+    """A query that cannot be run (nothing to search for, or bad FTS5 syntax with --raw)."""
+
+
+@dataclass
+class Hit:
+    url: str
+    title: str | None
+    author: str | None
+    published: str | None
+    heading: str | None  # the heading of the section that matches best (None: the intro, or the title only)
+    snippet: str  # with MARK_START / MARK_END around the matched words
+    score: float  # higher is better (negated BM25)
+
+    def to_dict(self, *, marks: tuple[str, str] = ("[", "]")) -> dict[str, Any]:
+        data = asdict(self)
+        data["snippet"] = self.snippet.replace(MARK_START, marks[0]).replace(MARK_END, marks[1])
+        return data
+
+
+def ensure_index(db: sqlite_utils.Database) -> None:
+    """Create the FTS tables and their triggers once (filling them from what is already archived)."""
+    if not db["posts_fts"].exists():
+        db["posts"].enable_fts(POST_FTS_COLUMNS, create_triggers=True, tokenize=TOKENIZE)
+    if not db["sections_fts"].exists():
+        db["sections"].enable_fts(SECTION_FTS_COLUMNS, create_triggers=True, tokenize=TOKENIZE)
+
+
+def rebuild_index(db: sqlite_utils.Database) -> None:
+    """Recompute posts.headings, then drop and recreate both indexes and their triggers from the tables."""
+    with db.atomic():
+        db.execute("update posts set headings = (select group_concat(heading, char(10)) from "
+                   "(select heading from sections s where s.post_id = posts.id and heading is not null "
+                   "order by position))")
+    for table in ("posts", "sections"):
+        if db[f"{table}_fts"].exists():
+            db[table].disable_fts()
+    ensure_index(db)
+
+
+def to_fts_query(text: str) -> str:
+    """What a person typed as an FTS5 query: every word or "quoted phrase" must match, nothing is syntax.
+
+    'anti-inflammatory' is the phrase "anti inflammatory", 'C++' is "c", an unbalanced quote runs to the end.
+    """
+    terms = []
+    for match in _TERM.finditer(text):
+        phrase, word = match.groups()
+        tokens = _WORD.findall(phrase if phrase is not None else word)
+        if tokens:
+            terms.append('"' + " ".join(tokens) + '"')
+    if not terms:
+        raise SearchError(f"nothing to search for in {text!r}: give words")
+    return " ".join(terms)
+
+
+def search(db: sqlite_utils.Database, query: str, *, raw: bool = False, author: str | None = None,
+           since: str | None = None, until: str | None = None, tag: str | None = None, site: str | None = None,
+           limit: int = 20) -> list[Hit]:
+    """Posts matching the query, best first, with filters on author (substring), dates, tag and site."""
+    match = query.strip() if raw else to_fts_query(query)
+    if not match:
+        raise SearchError("nothing to search for")
+    where, params = ["posts_fts match ?"], [match]
+    if author:
+        where.append("p.author like ?")
+        params.append(f"%{author}%")
+    if since:
+        where.append("substr(coalesce(p.published, p.updated), 1, 10) >= ?")
+        params.append(since)
+    if until:
+        where.append("substr(coalesce(p.published, p.updated), 1, 10) <= ?")
+        params.append(until)
+    if tag:
+        where.append("exists (select 1 from tags t where t.post_id = p.id and t.name = ? collate nocase)")
+        params.append(tag)
+    if site:
+        where.append("(p.site = ? or p.site = ?)")
+        params += [site.lower(), "www." + site.lower()]
+    weights = ", ".join(str(w) for w in POST_WEIGHTS)
+    sql = (f"select p.id, p.url, p.title, p.author, p.published, bm25(posts_fts, {weights}) as rank, "
+           f"snippet(posts_fts, 3, ?, ?, '…', {SNIPPET_TOKENS}) as body_snippet, "
+           f"snippet(posts_fts, 0, ?, ?, '…', {SNIPPET_TOKENS}) as title_snippet "
+           f"from posts_fts join posts p on p.rowid = posts_fts.rowid "
+           f"where {' and '.join(where)} order by rank limit ?")
+    marks = [MARK_START, MARK_END, MARK_START, MARK_END]
+    try:
+        rows = list(db.query(sql, marks + params + [limit]))
+        return [_hit(db, row, match) for row in rows]
+    except sqlite3.OperationalError as exc:
+        if raw:  # FTS5 rejects the syntax ("fts5: syntax error …", "unterminated string", "no such column")
+            raise SearchError(f"bad search query {query!r}: {exc}") from exc
+        raise
+
+
+def _hit(db: sqlite_utils.Database, row: dict[str, Any], match: str) -> Hit:
+    section = next(db.query(
+        f"select s.heading, snippet(sections_fts, 1, ?, ?, '…', {SNIPPET_TOKENS}) as snip "
+        "from sections_fts join sections s on s.rowid = sections_fts.rowid "
+        "where sections_fts match ? and s.post_id = ? order by bm25(sections_fts, 3.0, 1.0) limit 1",
+        [MARK_START, MARK_END, match, row["id"]]), None)
+    if section and MARK_START in (section["snip"] or "") + (section["heading"] or ""):
+        heading, snippet = section["heading"], section["snip"] or ""
+    else:
+        heading = None
+        snippet = row["body_snippet"] if MARK_START in (row["body_snippet"] or "") else row["title_snippet"] or ""
+    return Hit(url=row["url"], title=row["title"], author=row["author"], published=row["published"],
+               heading=heading, snippet=" ".join(snippet.split()), score=float(f"{-row['rank']:.6g}"))
