@@ -19,6 +19,7 @@ TOKENIZE = "porter unicode61 remove_diacritics 2"
 POST_FTS_COLUMNS = ("title", "headings", "excerpt", "body_text")
 POST_WEIGHTS = (10.0, 5.0, 2.0, 1.0)  # bm25 weights, in POST_FTS_COLUMNS order
 SECTION_FTS_COLUMNS = ("heading", "text")
+SECTION_WEIGHTS = (3.0, 1.0)
 MARK_START, MARK_END = "\x02", "\x03"  # around matched words in snippets; renderers turn them into markup
 SNIPPET_TOKENS = 16
 _TERM = re.compile(r'"([^"]*)"?|([^\s"]+)')
@@ -49,8 +50,17 @@ def ensure_index(db: sqlite_utils.Database) -> None:
     """Create the FTS tables and their triggers once (filling them from what is already archived)."""
     if not db["posts_fts"].exists():
         db["posts"].enable_fts(POST_FTS_COLUMNS, create_triggers=True, tokenize=TOKENIZE)
+        with db.atomic():  # `order by rank` then ranks with these weights (also in Datasette)
+            db.execute(f"insert into posts_fts(posts_fts, rank) values ('rank', 'bm25({_weights(POST_WEIGHTS)})')")
     if not db["sections_fts"].exists():
         db["sections"].enable_fts(SECTION_FTS_COLUMNS, create_triggers=True, tokenize=TOKENIZE)
+        with db.atomic():
+            db.execute(f"insert into sections_fts(sections_fts, rank) values ('rank', "
+                       f"'bm25({_weights(SECTION_WEIGHTS)})')")
+
+
+def _weights(weights: tuple[float, ...]) -> str:
+    return ", ".join(str(w) for w in weights)
 
 
 def rebuild_index(db: sqlite_utils.Database) -> None:
@@ -104,32 +114,39 @@ def search(db: sqlite_utils.Database, query: str, *, raw: bool = False, author: 
     if site:
         where.append("(p.site = ? or p.site = ?)")
         params += [site.lower(), "www." + site.lower()]
-    weights = ", ".join(str(w) for w in POST_WEIGHTS)
-    sql = (f"select p.id, p.url, p.title, p.author, p.published, bm25(posts_fts, {weights}) as rank, "
-           f"snippet(posts_fts, 3, ?, ?, '…', {SNIPPET_TOKENS}) as body_snippet, "
-           f"snippet(posts_fts, 0, ?, ?, '…', {SNIPPET_TOKENS}) as title_snippet "
-           f"from posts_fts join posts p on p.rowid = posts_fts.rowid "
-           f"where {' and '.join(where)} order by rank limit ?")
-    marks = [MARK_START, MARK_END, MARK_START, MARK_END]
+    # Rank every match first (joining posts only to filter); then snippets for the kept hits only, each a
+    # rowid lookup. Plain connection calls: sqlite-utils' query() wraps each statement in a savepoint.
+    join = "join posts p on p.rowid = posts_fts.rowid " if len(where) > 1 else ""
+    best = (f"select posts_fts.rowid, posts_fts.rank from posts_fts {join}where {' and '.join(where)} "
+            f"order by posts_fts.rank limit ?")
     try:
-        rows = list(db.query(sql, marks + params + [limit]))
-        return [_hit(db, row, match) for row in rows]
+        ranked = db.conn.execute(best, params + [limit]).fetchall()
     except sqlite3.OperationalError as exc:
         if raw:  # FTS5 rejects the syntax ("fts5: syntax error …", "unterminated string", "no such column")
             raise SearchError(f"bad search query {query!r}: {exc}") from exc
         raise
+    return [_hit(db.conn, rowid, rank, match) for rowid, rank in ranked]
 
 
-def _hit(db: sqlite_utils.Database, row: dict[str, Any], match: str) -> Hit:
-    section = next(db.query(
-        f"select s.heading, snippet(sections_fts, 1, ?, ?, '…', {SNIPPET_TOKENS}) as snip "
-        "from sections_fts join sections s on s.rowid = sections_fts.rowid "
-        "where sections_fts match ? and s.post_id = ? order by bm25(sections_fts, 3.0, 1.0) limit 1",
-        [MARK_START, MARK_END, match, row["id"]]), None)
-    if section and MARK_START in (section["snip"] or "") + (section["heading"] or ""):
-        heading, snippet = section["heading"], section["snip"] or ""
+POST_HIT = (f"select p.url, p.title, p.author, p.published, snippet(posts_fts, 3, ?, ?, '…', {SNIPPET_TOKENS}), "
+            f"snippet(posts_fts, 0, ?, ?, '…', {SNIPPET_TOKENS}) from posts_fts join posts p on p.rowid = "
+            f"posts_fts.rowid where posts_fts match ? and posts_fts.rowid = ?")
+# A post's sections sit in one rowid range: FTS5 seeks into it instead of reading every match.
+BEST_SECTION = (f"select s.heading, snippet(sections_fts, 1, ?, ?, '…', {SNIPPET_TOKENS}) from sections_fts "
+                f"join sections s on s.rowid = sections_fts.rowid where sections_fts match ? and "
+                f"sections_fts.rowid between ? and ? and s.post_id = ? order by sections_fts.rank limit 1")
+
+
+def _hit(conn: sqlite3.Connection, rowid: int, rank: float, match: str) -> Hit:
+    marks = [MARK_START, MARK_END]
+    url, title, author, published, body_snippet, title_snippet = conn.execute(
+        POST_HIT, marks + marks + [match, rowid]).fetchone()
+    low, high = conn.execute("select min(rowid), max(rowid) from sections where post_id = ?", [rowid]).fetchone()
+    section = conn.execute(BEST_SECTION, marks + [match, low, high, rowid]).fetchone() if low is not None else None
+    if section and MARK_START in (section[1] or "") + (section[0] or ""):
+        heading, snippet = section[0], section[1] or ""
     else:
         heading = None
-        snippet = row["body_snippet"] if MARK_START in (row["body_snippet"] or "") else row["title_snippet"] or ""
-    return Hit(url=row["url"], title=row["title"], author=row["author"], published=row["published"],
-               heading=heading, snippet=" ".join(snippet.split()), score=float(f"{-row['rank']:.6g}"))
+        snippet = body_snippet if MARK_START in (body_snippet or "") else title_snippet or ""
+    return Hit(url=url, title=title, author=author, published=published, heading=heading,
+               snippet=" ".join(snippet.split()), score=float(f"{-rank:.6g}"))
