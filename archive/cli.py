@@ -7,15 +7,21 @@ import json
 import logging
 import sqlite3
 import sys
+import threading
 from pathlib import Path
 from typing import Callable, Iterator
 
 import click
 
 from scraper.demo import SITE_DIR, serve_site
-from scraper.discover import DiscoveredURL, Discovery, discover_posts, looks_like_post_url
+from scraper.discover import (
+    DiscoveredURL,
+    Discovery,
+    discover_posts,
+    looks_like_post_url,
+)
 from scraper.errors import BlogArchiveError
-from scraper.fetch import FetchSettings, Fetcher
+from scraper.fetch import Fetcher, FetchSettings
 from scraper.urls import normalize_url, site_root
 
 from . import render
@@ -26,6 +32,7 @@ from .pipeline import reextract as reextract_archive
 from .search import rebuild_index
 from .search import search as search_archive
 from .store import find_post, iter_posts, load_post, open_archive, post_versions
+from .web import serving
 
 DEFAULT_DB = "archive.db"
 DEMO_PORT = 8642
@@ -311,6 +318,22 @@ def history(post: str, db_path: str, diff: tuple[int, int] | None) -> None:
     click.echo(f"{row['url']}  [{status}]")
     for line in render.version_lines(versions):
         click.echo(line)
+
+
+@cli.command()
+@db_option()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (anything but 127.0.0.1 shows the archive to your network).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@errors_as_click
+def serve(db_path: str, host: str, port: int) -> None:
+    """Search and read the archive in a browser: a small read-only web page on 127.0.0.1."""
+    with serving(db_path, host=host, port=port) as server:
+        click.echo(f"Serving {db_path} read-only at {server.url} (Ctrl-C to stop)", err=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            click.echo("Stopped.", err=True)
 
 
 def _report(summary: RunSummary, db_path: str, *, single: bool) -> None:

@@ -128,25 +128,27 @@ def search(db: sqlite_utils.Database, query: str, *, raw: bool = False, author: 
     return [_hit(db.conn, rowid, rank, match) for rowid, rank in ranked]
 
 
-POST_HIT = (f"select p.url, p.title, p.author, p.published, snippet(posts_fts, 3, ?, ?, '…', {SNIPPET_TOKENS}), "
-            f"snippet(posts_fts, 0, ?, ?, '…', {SNIPPET_TOKENS}) from posts_fts join posts p on p.rowid = "
-            f"posts_fts.rowid where posts_fts match ? and posts_fts.rowid = ?")
+POST_ROW = "select url, title, author, published from posts where rowid = ?"
+POST_SNIPPET = (f"select snippet(posts_fts, 3, ?, ?, '…', {SNIPPET_TOKENS}), snippet(posts_fts, 0, ?, ?, '…', "
+                f"{SNIPPET_TOKENS}) from posts_fts where posts_fts match ? and rowid = ?")
 # A post's sections sit in one rowid range: FTS5 seeks into it instead of reading every match.
-BEST_SECTION = (f"select s.heading, snippet(sections_fts, 1, ?, ?, '…', {SNIPPET_TOKENS}) from sections_fts "
-                f"join sections s on s.rowid = sections_fts.rowid where sections_fts match ? and "
-                f"sections_fts.rowid between ? and ? and s.post_id = ? order by sections_fts.rank limit 1")
+BEST_SECTION = (f"select s.heading, snippet(sections_fts, 1, :start, :end, '…', {SNIPPET_TOKENS}) from sections_fts "
+                f"join sections s on s.rowid = sections_fts.rowid where sections_fts match :match and "
+                f"sections_fts.rowid between (select min(rowid) from sections where post_id = :post) and "
+                f"(select max(rowid) from sections where post_id = :post) and s.post_id = :post "
+                f"order by sections_fts.rank limit 1")
 
 
 def _hit(conn: sqlite3.Connection, rowid: int, rank: float, match: str) -> Hit:
-    marks = [MARK_START, MARK_END]
-    url, title, author, published, body_snippet, title_snippet = conn.execute(
-        POST_HIT, marks + marks + [match, rowid]).fetchone()
-    low, high = conn.execute("select min(rowid), max(rowid) from sections where post_id = ?", [rowid]).fetchone()
-    section = conn.execute(BEST_SECTION, marks + [match, low, high, rowid]).fetchone() if low is not None else None
+    """The hit's post, and the snippet of its best-matching section (else of its body or title)."""
+    url, title, author, published = conn.execute(POST_ROW, [rowid]).fetchone()
+    section = conn.execute(BEST_SECTION, {"start": MARK_START, "end": MARK_END, "match": match,
+                                          "post": rowid}).fetchone()
     if section and MARK_START in (section[1] or "") + (section[0] or ""):
-        heading, snippet = section[0], section[1] or ""
+        heading, snippet = section
     else:
-        heading = None
-        snippet = body_snippet if MARK_START in (body_snippet or "") else title_snippet or ""
+        body, title_snippet = conn.execute(POST_SNIPPET, [MARK_START, MARK_END, MARK_START, MARK_END, match,
+                                                          rowid]).fetchone()
+        heading, snippet = None, body if MARK_START in (body or "") else title_snippet or ""
     return Hit(url=url, title=title, author=author, published=published, heading=heading,
-               snippet=" ".join(snippet.split()), score=float(f"{-rank:.6g}"))
+               snippet=" ".join((snippet or "").split()), score=float(f"{-rank:.6g}"))

@@ -1,0 +1,253 @@
+"""`blog-archive serve`: a small read-only web page over the archive, on 127.0.0.1 by default.
+
+Server-side HTML; one small script makes results follow the search box as you type. The archive is
+opened read-only, only GET and HEAD are answered, every scraped fragment is sanitised with nh3 before it
+is shown, and a Content-Security-Policy forbids inline scripts.
+"""
+from __future__ import annotations
+
+import contextlib
+import http.server
+import mimetypes
+import sqlite3
+import threading
+from html import escape
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import parse_qs, quote, urlsplit
+
+import nh3
+import sqlite_utils
+
+from scraper.demo.server import in_thread
+from scraper.errors import ArchiveError
+
+from .media import media_dir_for
+from .render import version_diff
+from .search import MARK_END, MARK_START, SearchError, search
+from .store import find_post, load_post, post_versions
+
+SAFE_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "s", "sub", "sup", "code", "pre", "a", "ul", "ol", "li",
+             "blockquote", "table", "thead", "tbody", "tr", "th", "td", "figure", "figcaption", "img", "hr",
+             "h3", "h4", "h5", "h6", "mark", "cite", "q"}
+SAFE_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt"}, "td": {"colspan", "rowspan"},
+                   "th": {"colspan", "rowspan"}, "*": set()}
+CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: http:; connect-src 'self'"
+STATIC = Path(__file__).parent / "static"
+
+
+def open_read_only(db_path: str | Path) -> sqlite_utils.Database:
+    path = Path(db_path)
+    if not path.is_file():
+        raise ArchiveError(f"no archive at {path} (run 'blog-archive crawl' or 'import' first)")
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+        conn.execute("select count(*) from posts").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"{path} is not a blog-archive database ({exc})") from exc
+    return sqlite_utils.Database(conn)
+
+
+class ArchiveSite:
+    """The pages, as functions of a request's path and query: easy to call from tests without a server."""
+
+    def __init__(self, db_path: str | Path):
+        self.db = open_read_only(db_path)
+        self.media_dir = media_dir_for(db_path)
+        self.lock = threading.Lock()  # one sqlite connection, shared by the server's threads
+
+    def respond(self, target: str) -> tuple[int, str, bytes]:
+        """(status, content type, body) for a GET of target."""
+        parts = urlsplit(target)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        path = parts.path
+        with self.lock:
+            if path == "/":
+                return 200, "text/html; charset=utf-8", self.home(query).encode()
+            if path == "/results":
+                return 200, "text/html; charset=utf-8", self.results(query).encode()
+            if path == "/post":
+                return self.post(query)
+        if path.startswith("/static/"):
+            return self.file(STATIC, path[len("/static/"):])
+        if path.startswith("/media/"):
+            return self.file(self.media_dir, path[len("/media/"):])
+        return 404, "text/html; charset=utf-8", page("Not found", "<p>No such page.</p>").encode()
+
+    def home(self, query: dict[str, str]) -> str:
+        authors = [r[0] for r in self.db.execute("select distinct author from posts where author is not null "
+                                                 "order by author")]
+        years = [r[0] for r in self.db.execute("select distinct substr(coalesce(published, updated), 1, 4) y "
+                                               "from posts where y is not null order by y desc")]
+        tags = [r[0] for r in self.db.execute("select min(name) from tags group by lower(name) order by lower(name)")]
+        form = (f'<form id="search" action="/" method="get" role="search">'
+                f'<input id="q" name="q" type="search" autofocus autocomplete="off" placeholder="Search the archive" '
+                f'value="{escape(query.get("q", ""))}">'
+                f'{select("author", "All authors", authors, query)}{select("year", "All years", years, query)}'
+                f'{select("tag", "All tags", tags, query)}<button type="submit">Search</button></form>')
+        return page("Blog archive", form + f'<div id="results">{self.results(query)}</div>')
+
+    def results(self, query: dict[str, str]) -> str:
+        year = query.get("year") or None
+        filters = {"author": query.get("author") or None, "tag": query.get("tag") or None,
+                   "since": f"{year}-01-01" if year else None, "until": f"{year}-12-31" if year else None}
+        text = query.get("q", "").strip()
+        if not text:
+            return self.latest(filters)
+        try:
+            hits = search(self.db, text, limit=50, **filters)
+        except SearchError as exc:
+            return f'<p class="note">{escape(str(exc))}</p>'
+        if not hits:
+            return '<p class="note">No posts match.</p>'
+        items = []
+        for hit in hits:
+            snippet = escape(hit.snippet).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+            where = f'<span class="section">§ {escape(hit.heading)}</span> ' if hit.heading else ""
+            items.append(f'<li class="hit"><a class="title" href="/post?url={quote(hit.url, safe="")}">'
+                         f'{escape(hit.title or "(untitled)")}</a><div class="meta">{escape(_date(hit.published))} · '
+                         f'{escape(hit.author or "unknown author")}</div><p>{where}{snippet}</p></li>')
+        return f'<ol class="hits">{"".join(items)}</ol>'
+
+    def latest(self, filters: dict[str, str | None]) -> str:
+        where, params = ["1"], []
+        if filters["author"]:
+            where.append("author = ?")
+            params.append(filters["author"])
+        if filters["since"]:
+            where.append("substr(coalesce(published, updated), 1, 10) between ? and ?")
+            params += [filters["since"], filters["until"]]
+        if filters["tag"]:
+            where.append("exists (select 1 from tags t where t.post_id = posts.id and t.name = ?)")
+            params.append(filters["tag"])
+        rows = self.db.execute(f"select url, title, author, coalesce(published, updated) from posts where "
+                               f"{' and '.join(where)} order by 4 desc limit 50", params).fetchall()
+        items = "".join(f'<li class="hit"><a class="title" href="/post?url={quote(url, safe="")}">'
+                        f'{escape(title or "(untitled)")}</a><div class="meta">{escape(_date(date))} · '
+                        f'{escape(author or "unknown author")}</div></li>' for url, title, author, date in rows)
+        return f'<ol class="hits">{items}</ol>' if items else '<p class="note">No posts.</p>'
+
+    def post(self, query: dict[str, str]) -> tuple[int, str, bytes]:
+        row = find_post(self.db, query.get("url", "")) if query.get("url") else None
+        if row is None:
+            return 404, "text/html; charset=utf-8", page("Not found", "<p>No such post.</p>").encode()
+        post = load_post(self.db, row)
+        local = {r[0]: r[1] for r in self.db.execute("select src, local_path from images where post_id = ? and "
+                                                      "local_path is not null", [row["id"]])}
+        facts = [escape(post.author or "unknown author"), f"published {escape(_date(post.published))}"]
+        if post.updated:
+            facts.append(f"updated {escape(_date(post.updated))}")
+        if row["status"] == "gone":
+            facts.append(f"gone from the site since {escape(_date(row['gone_at']))}")
+        body = [f'<article><h1>{escape(post.title or "(untitled)")}</h1>',
+                f'<p class="meta">{" · ".join(facts)}<br><a href="{escape(post.url)}" rel="noreferrer">'
+                f'{escape(post.url)}</a></p>']
+        for section in post.sections:
+            if section.heading:
+                level = min(max(section.level, 2), 6)
+                body.append(f"<h{level}>{escape(section.heading)}</h{level}>")
+            body.append(sanitise(self.local_images(section.html, local)))
+        body.append("</article>")
+        versions = post_versions(self.db, row)
+        if len(versions) > 1:
+            body.append('<section class="versions"><h2>Earlier versions</h2><ol>')
+            for older, newer in zip(versions, versions[1:]):
+                body.append(f'<li><details><summary>{escape(older["captured_at"] or "")} · '
+                            f'{escape(older["title"] or "")}</summary><pre>{escape(version_diff(older, newer))}'
+                            f'</pre></details></li>')
+            body.append("</ol></section>")
+        return 200, "text/html; charset=utf-8", page(post.title or "Post", "".join(body), back=True).encode()
+
+    def local_images(self, html: str, local: dict[str, str]) -> str:
+        for src, path in local.items():
+            html = html.replace(f'src="{escape(src)}"', f'src="/media/{escape(quote(path.split("/", 1)[-1]))}"')
+        return html
+
+    def file(self, root: Path, relative: str) -> tuple[int, str, bytes]:
+        base = root.resolve()
+        target = (base / relative).resolve()
+        if not target.is_relative_to(base) or not target.is_file():
+            return 404, "text/plain", b"not found"
+        return 200, mimetypes.guess_type(target.name)[0] or "application/octet-stream", target.read_bytes()
+
+
+def sanitise(html: str) -> str:
+    """Scraped HTML made safe to show: no script, no event handler, no javascript: URL survives."""
+    return nh3.clean(html, tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
+                     link_rel="noopener noreferrer nofollow")
+
+
+def select(name: str, label: str, options: list[str], query: dict[str, str]) -> str:
+    chosen = query.get(name, "")
+    items = [f'<option value="">{escape(label)}</option>']
+    items += [f'<option value="{escape(o)}"{" selected" if o == chosen else ""}>{escape(o)}</option>' for o in options]
+    return f'<select name="{name}" aria-label="{escape(label)}">{"".join(items)}</select>'
+
+
+def page(title: str, body: str, *, back: bool = False) -> str:
+    nav = '<p><a href="/">← Search</a></p>' if back else ""
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<link rel="stylesheet" href="/static/style.css"><script src="/static/app.js" defer></script></head>'
+            f'<body><main>{nav}{body}</main></body></html>')
+
+
+def _date(value: str | None) -> str:
+    return (value or "")[:10] or "undated"
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    server: ArchiveServer
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def do_GET(self) -> None:  # noqa: N802
+        status, content_type, body = self.server.site.respond(self.path)
+        self.send(status, content_type, body)
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        status, content_type, body = self.server.site.respond(self.path)
+        self.send(status, content_type, body, head=True)
+
+    def do_POST(self) -> None:  # noqa: N802  (read-only: nothing may be written)
+        self.send(405, "text/plain", b"read-only")
+
+    do_PUT = do_DELETE = do_PATCH = do_POST
+
+    def send(self, status: int, content_type: str, body: bytes, *, head: bool = False) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Security-Policy", CSP)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        if status == 405:
+            self.send_header("Allow", "GET, HEAD")
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args) -> None:
+        pass
+
+
+class ArchiveServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, site: ArchiveSite, host: str, port: int):
+        super().__init__((host, port), Handler)
+        self.site = site
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+
+@contextlib.contextmanager
+def serving(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[ArchiveServer]:
+    """The archive's web page served in a background thread for the duration of the block."""
+    site = ArchiveSite(db_path)
+    with in_thread(lambda: ArchiveServer(site, host, port), port) as server:
+        yield server
+

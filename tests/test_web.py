@@ -1,0 +1,144 @@
+"""The read-only web page: search, reading view, sanitising, read-only serving, and a real browser."""
+from __future__ import annotations
+
+import os
+import shutil
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from archive.store import open_archive, save_post
+from archive.web import ArchiveSite, sanitise, serving
+from scraper.models import Image, Post, Section
+
+URL = "https://www.wildflower.example/post/neuropathy"
+EVIL = ('<p>Safe text.</p><script>alert("x")</script><img src="x.png" onerror="alert(1)">'
+        '<a href="javascript:alert(2)">click</a><p onclick="steal()">Paragraph.</p>')
+
+
+@pytest.fixture
+def archive_path(db_path: Path) -> Path:
+    db = open_archive(db_path)
+    save_post(db, Post(url=URL, title="Acupuncture for Neuropathy", author="Laura Mann", published="2023-12-03",
+                       sections=[Section(None, 1, "Numbness and tingling.", "<p>Numbness and tingling.</p>"),
+                                 Section("Blood Flow", 2, "Safe text. Paragraph.", EVIL)],
+                       images=[Image("https://static.wixstatic.com/media/a.jpg", "Feet", "Ocean")], tags=["nerves"]))
+    save_post(db, Post(url=URL, title="Acupuncture for Neuropathy (revised)", author="Laura Mann",
+                       published="2023-12-03", sections=[Section(None, 1, "Numbness, tingling and pain.",
+                                                                 "<p>Numbness, tingling and pain.</p>")]))
+    save_post(db, Post(url="https://www.wildflower.example/post/sleep", title="Herbs for Sleep", author="Jenna Reyes",
+                       published="2021-04-01", sections=[Section(None, 1, "Jujube seed calms.", "<p>Jujube.</p>")]))
+    db.close()
+    return db_path
+
+
+def get(site: ArchiveSite, target: str) -> tuple[int, str]:
+    status, _, body = site.respond(target)
+    return status, body.decode()
+
+
+def test_search_results_highlight_the_words(archive_path):
+    status, html = get(ArchiveSite(archive_path), "/?q=tingling")
+    assert status == 200
+    assert "Acupuncture for Neuropathy (revised)" in html and "<mark>tingling</mark>" in html
+    assert "Herbs for Sleep" not in html
+
+
+def test_filters_by_author_and_year(archive_path):
+    site = ArchiveSite(archive_path)
+    assert "Herbs for Sleep" in get(site, "/results?author=Jenna+Reyes")[1]
+    assert "Neuropathy" not in get(site, "/results?author=Jenna+Reyes")[1]
+    assert "Herbs for Sleep" not in get(site, "/results?year=2023")[1]
+
+
+def test_reading_view_shows_the_post_its_facts_and_earlier_versions(archive_path):
+    status, html = get(ArchiveSite(archive_path), f"/post?url={quote(URL, safe='')}")
+    assert status == 200
+    assert "<h1>Acupuncture for Neuropathy (revised)</h1>" in html
+    assert "Laura Mann" in html and "published 2023-12-03" in html and f'href="{URL}"' in html
+    assert "Earlier versions" in html and "-# Acupuncture for Neuropathy" in html
+
+
+def test_scraped_html_is_sanitised(archive_path):
+    clean = sanitise(EVIL)
+    assert "Safe text." in clean and "Paragraph." in clean
+    for bad in ("<script", "alert(", "onerror", "onclick", "javascript:"):
+        assert bad not in clean
+
+
+def test_downloaded_images_are_shown_from_the_local_media_folder(archive_path):
+    db = open_archive(archive_path)
+    save_post(db, Post(url=URL, title="T", sections=[Section(None, 1, "x", '<figure><img src="https://static.'
+                                                               'wixstatic.com/media/a.jpg" alt="Feet"></figure>')],
+                       images=[Image("https://static.wixstatic.com/media/a.jpg", "Feet", None)]))
+    db.execute("update images set local_path = 'archive-media/ab/abcdef.jpg', sha256 = 'abcdef'")
+    db.conn.commit()
+    (archive_path.parent / "archive-media" / "ab").mkdir(parents=True)
+    (archive_path.parent / "archive-media" / "ab" / "abcdef.jpg").write_bytes(b"\xff\xd8jpeg")
+    site = ArchiveSite(archive_path)
+    html = get(site, f"/post?url={quote(URL, safe='')}")[1]
+    assert 'src="/media/ab/abcdef.jpg"' in html
+    assert site.respond("/media/ab/abcdef.jpg")[2] == b"\xff\xd8jpeg"
+
+
+def test_unknown_pages_and_escapes_from_the_media_folder_are_404(archive_path):
+    site = ArchiveSite(archive_path)
+    assert get(site, "/post?url=https%3A%2F%2Fnowhere.example%2Fx")[0] == 404
+    assert get(site, "/media/../../../../etc/passwd")[0] == 404
+    assert get(site, "/nope")[0] == 404
+
+
+def test_server_is_read_only_and_local(archive_path):
+    before = archive_path.read_bytes()
+    with serving(archive_path) as server:
+        assert server.url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(server.url + "/?q=numbness") as response:
+            assert response.status == 200
+            assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+        request = urllib.request.Request(server.url + "/", data=b"x=1", method="POST")
+        with pytest.raises(urllib.error.HTTPError) as error:
+            urllib.request.urlopen(request)
+        assert error.value.code == 405
+        with pytest.raises(Exception, match="readonly|read-only"):
+            server.site.db.execute("delete from posts")
+    assert archive_path.read_bytes() == before
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_browser_types_a_query_sees_the_post_first_and_opens_it(tmp_path, site):
+    playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    from click.testing import CliRunner
+
+    from archive.cli import cli
+
+    db_path = tmp_path / "demo.db"
+    assert CliRunner().invoke(cli, ["crawl", site.origin, "--db", str(db_path), "--delay", "0"]).exit_code == 0
+    shot = tmp_path / "reading-view.png"
+    with serving(db_path) as server, playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])  # playwright gives it a fresh empty profile
+        try:
+            page = browser.new_page()
+            page.goto(server.url + "/")
+            page.locator("#q").press_sequentially("neuropathy tingling", delay=20)
+            first = page.locator("li.hit a.title").first
+            playwright.expect(first).to_have_text("Does Acupuncture Work For Neuropathy?")  # polls, no eval: CSP
+            playwright.expect(page.locator("li.hit")).to_have_count(1)
+            assert "q=neuropathy" in page.url  # the address follows the query, so it can be bookmarked
+            first.click()
+            page.wait_for_selector("article h1")
+            assert page.locator("article h1").inner_text() == "Does Acupuncture Work For Neuropathy?"
+            assert page.locator("article h2").first.inner_text() == "Modulation of Neurotransmitters"
+            page.screenshot(path=str(shot), full_page=True)
+        finally:
+            browser.close()
+    assert shot.stat().st_size > 10_000
+    if os.environ.get("BLOG_ARCHIVE_SCREENSHOTS"):
+        shutil.copy(shot, os.environ["BLOG_ARCHIVE_SCREENSHOTS"])
