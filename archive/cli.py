@@ -26,6 +26,9 @@ from scraper.urls import normalize_url, site_root
 
 from . import render
 from .crawl import crawl_sites
+from .export import FORMATS
+from .export import export as export_archive
+from .export.redirects import DEFAULT_PATTERN, STYLES, format_redirects, redirect_map
 from .media import download_media, media_dir_for
 from .pipeline import RunSummary, check_files, import_files
 from .pipeline import reextract as reextract_archive
@@ -334,6 +337,37 @@ def serve(db_path: str, host: str, port: int) -> None:
             threading.Event().wait()
         except KeyboardInterrupt:
             click.echo("Stopped.", err=True)
+
+
+@cli.command("export")
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(FORMATS))
+@click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
+@db_option()
+@click.option("--site", help="Only posts from this host (www. optional).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only posts dated on or after YYYY-MM-DD.")
+@errors_as_click
+def export_(fmt: str, outdir: Path, db_path: str, site: str | None, since) -> None:
+    """Export the archive as FORMAT into OUTDIR: markdown, wxr (WordPress), ghost, jsonl, html (static site), warc."""
+    db = open_archive(db_path, create=False)
+    media = media_dir_for(db_path)
+    summary = export_archive(db, fmt, outdir, site=site, since=since.date().isoformat() if since else None,
+                             media_root=media.parent if media.exists() else None)
+    for warning in summary.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"{fmt}: {summary.line()} -> {outdir}", err=True)
+
+
+@cli.command()
+@db_option()
+@click.option("--pattern", default=DEFAULT_PATTERN, show_default=True,
+              help="The new URL of a post: {slug}, {year}, {month}, {day}.")
+@click.option("--style", type=click.Choice(STYLES), default="nginx", show_default=True, help="Server syntax.")
+@click.option("--site", help="Only posts from this host (www. optional).")
+@errors_as_click
+def redirects(db_path: str, pattern: str, style: str, site: str | None) -> None:
+    """Print an old-URL -> new-URL redirect map, so no link to the old blog breaks."""
+    db = open_archive(db_path, create=False)
+    click.echo(format_redirects(redirect_map(db, pattern, site=site), style), nl=False)
 
 
 def _report(summary: RunSummary, db_path: str, *, single: bool) -> None:
