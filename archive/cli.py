@@ -345,13 +345,15 @@ def serve(db_path: str, host: str, port: int) -> None:
 @db_option()
 @click.option("--site", help="Only posts from this host (www. optional).")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only posts dated on or after YYYY-MM-DD.")
+@click.option("--bundles", is_flag=True,
+              help="Markdown only: <slug>/index.md with its images beside it (Hugo page bundles, Eleventy).")
 @errors_as_click
-def export_(fmt: str, outdir: Path, db_path: str, site: str | None, since) -> None:
+def export_(fmt: str, outdir: Path, db_path: str, site: str | None, since, bundles: bool) -> None:
     """Export the archive as FORMAT into OUTDIR: markdown, wxr (WordPress), ghost, jsonl, html (static site), warc."""
     db = open_archive(db_path, create=False)
     media = media_dir_for(db_path)
     summary = export_archive(db, fmt, outdir, site=site, since=since.date().isoformat() if since else None,
-                             media_root=media.parent if media.exists() else None)
+                             media_root=media.parent if media.exists() else None, bundles=bundles)
     for warning in summary.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"{fmt}: {summary.line()} -> {outdir}", err=True)

@@ -106,6 +106,20 @@ def test_markdown_copies_downloaded_images_and_links_them_relatively(archive, tm
     assert f"](does-acupuncture-work-for-neuropathy/{copied.name})" in text
 
 
+def test_markdown_bundles_put_each_post_and_its_images_in_one_folder(archive, tmp_path):
+    db = open_archive(archive)
+    media = archive.with_name("archive-media")
+    (media / "cd").mkdir(parents=True)
+    (media / "cd" / "cde.jpg").write_bytes(b"\xff\xd8 jpeg")
+    db.execute("update images set local_path = 'archive-media/cd/cde.jpg' where src like '%a1b2c3_5e8f%'")
+    db.conn.commit()
+    run_export(archive, "markdown", tmp_path, bundles=True)
+    folder = tmp_path / "does-acupuncture-work-for-neuropathy"
+    text = (folder / "index.md").read_text(encoding="utf-8")
+    image = next(p for p in folder.iterdir() if p.suffix == ".jpg")
+    assert f"]({image.name})" in text and image.read_bytes() == b"\xff\xd8 jpeg"
+
+
 def test_jsonl_has_one_object_per_post_with_stable_keys(archive, tmp_path):
     run_export(archive, "jsonl", tmp_path)
     lines = (tmp_path / "posts.jsonl").read_text(encoding="utf-8").splitlines()

@@ -18,11 +18,13 @@ FORMATS = ("markdown", "wxr", "ghost", "jsonl", "html", "warc")
 
 
 def export(db: sqlite_utils.Database, fmt: str, outdir: str | Path, *, site: str | None = None,
-           since: str | None = None, media_root: Path | None = None) -> ExportSummary:
+           since: str | None = None, media_root: Path | None = None, bundles: bool = False) -> ExportSummary:
+    """Export in one format; `bundles` (Markdown only) writes `<slug>/index.md` folders, as Hugo wants."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r} (choose from {', '.join(FORMATS)})")
     module = importlib.import_module(f"{__name__}.{fmt}")
-    return module.export(db, OutDir(outdir), site=site, since=since, media_root=media_root)
+    extra = {"bundles": bundles} if fmt == "markdown" else {}
+    return module.export(db, OutDir(outdir), site=site, since=since, media_root=media_root, **extra)
 
 
 __all__ = ["FORMATS", "ExportError", "ExportSummary", "OutDir", "export"]

@@ -1,4 +1,5 @@
-"""Markdown with YAML front matter, one `<slug>.md` per post, images copied into `<slug>/` beside it.
+"""Markdown with YAML front matter, one `<slug>.md` per post, images copied into `<slug>/` beside it
+(or, with bundles, `<slug>/index.md` with its images in the same folder: Hugo page bundles).
 
 The front matter uses the keys Hugo, Jekyll, Eleventy and Astro all read (title, date, lastmod, tags,
 categories, aliases …); `aliases` holds the old Wix path so the new site can redirect it.
@@ -17,18 +18,19 @@ from .summary import ExportSummary
 
 
 def export(db: sqlite_utils.Database, out: OutDir, *, site: str | None, since: str | None,
-           media_root: Path | None) -> ExportSummary:
+           media_root: Path | None, bundles: bool = False) -> ExportSummary:
     summary = ExportSummary()
     for item in iter_export_posts(db, media_root, site=site, since=since):
-        links = _copy_images(item, out, summary)
-        out.write(front_matter(item) + body(item, links), f"{item.slug}.md")
-        summary.files.append(f"{item.slug}.md")
+        links = _copy_images(item, out, summary, bundles=bundles)
+        name = f"{item.slug}/index.md" if bundles else f"{item.slug}.md"
+        out.write(front_matter(item) + body(item, links), *name.split("/"))
+        summary.files.append(name)
         summary.posts += 1
     return summary
 
 
-def _copy_images(item: ExportPost, out: OutDir, summary: ExportSummary) -> dict[str, str]:
-    """Downloaded images copied next to the post; returns original src -> relative link."""
+def _copy_images(item: ExportPost, out: OutDir, summary: ExportSummary, *, bundles: bool) -> dict[str, str]:
+    """Downloaded images copied into the post's folder; returns original src -> link relative to the .md file."""
     links: dict[str, str] = {}
     taken: set[str] = set()
     for image in item.images:
@@ -43,7 +45,7 @@ def _copy_images(item: ExportPost, out: OutDir, summary: ExportSummary) -> dict[
         shutil.copyfile(image.local_path, target)
         summary.files.append(f"{item.slug}/{name}")
         summary.images += 1
-        links[image.src] = f"{item.slug}/{name}"
+        links[image.src] = name if bundles else f"{item.slug}/{name}"
     return links
 
 
