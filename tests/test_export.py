@@ -17,7 +17,7 @@ from archive.export.common import ExportError, OutDir
 from archive.export.redirects import format_redirects, redirect_map
 from archive.store import Capture, open_archive, page_body, save_post
 from scraper.discover import discover_posts
-from scraper.models import Image, Post, Section
+from scraper.models import Post, Section
 
 NASTY = [("../../etc/passwd", 'Escape: "quoted" & <b>bold</b>'), ("CON", "Reserved"), ("x" * 300, "Very long"),
          ("nul\x00byte", "NUL"), ("/etc/hosts", "Absolute"), ("same-slug", "First of two"),
