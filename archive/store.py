@@ -20,7 +20,7 @@ from scraper.urls import normalize_url, slug_from_url
 from .quality import post_warnings
 from .search import ensure_index
 
-MMAP_BYTES = 256 * 1024 * 1024
+MMAP_BYTES = 1024 * 1024 * 1024  # address space only: pages are read in as touched
 IMAGE_COLUMNS = {"post_id": int, "position": int, "src": str, "alt": str, "caption": str, "local_path": str,
                  "sha256": str}
 POST_COLUMNS = {
