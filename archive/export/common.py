@@ -5,6 +5,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import unquote, urlsplit
@@ -19,6 +20,8 @@ from ..store import load_post
 
 MAX_NAME = 80
 # Names Windows refuses whatever the extension; a file called "con.md" cannot even be opened there.
+# Hosts that vanish with the Wix site: its media CDN (the site's own host is added per site).
+OLD_MEDIA_HOSTS = ("wixstatic.com", "wix.com", "wixmp.com", "parastorage.com")
 RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 _UNSAFE_FILE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -148,6 +151,43 @@ class OutDir:
         target = self.path(*parts)
         target.parent.mkdir(parents=True, exist_ok=True)
         return target.open("wb")
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    """An ISO 8601 date or datetime as the archive stores it; None if absent or unreadable."""
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+def first_date(*values: str | None) -> datetime | None:
+    for value in values:
+        parsed = parse_iso(value)
+        if parsed is not None:
+            return parsed
+    return None
+
+
+def as_utc(value: datetime) -> datetime:
+    """The moment in UTC; a value without an offset (or a bare date) is taken as UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:
+        return value.replace(tzinfo=timezone.utc)
+
+
+def is_old_host(src: str, host: str) -> bool:
+    netloc = urlsplit(src).netloc.lower()
+    if not netloc:
+        return True  # a relative link only ever worked on the old site
+    bare = host.lower().removeprefix("www.")
+    return (netloc.removeprefix("www.") == bare
+            or any(netloc == h or netloc.endswith("." + h) for h in OLD_MEDIA_HOSTS))
 
 
 def dumps(data: Any) -> str:

@@ -18,9 +18,8 @@ from typing import Any
 
 import sqlite_utils
 
-from .common import ExportPost, OutDir, iter_export_posts, safe_name
+from .common import ExportPost, OutDir, as_utc, first_date, is_old_host, iter_export_posts, parse_iso, safe_name
 from .summary import ExportSummary
-from .wxr import as_utc, first_date, is_old_host, parse_iso
 
 FILE = "ghost-import.json"
 GHOST_VERSION = "5.0.0"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
@@ -18,7 +18,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import sqlite_utils
 
-from .common import ExportPost, OutDir, iter_export_posts, post_query, safe_file_name, safe_name, unique
+from .common import (ExportPost, OutDir, as_utc, first_date, is_old_host, iter_export_posts, post_query,
+                     safe_file_name, safe_name, unique)
 from .summary import ExportSummary
 
 NAMESPACES = {
@@ -30,40 +31,8 @@ NAMESPACES = {
 }
 ATTACHMENT_BASE = 1_000_000
 MAX_IMAGES = 1000  # attachment ids are ATTACHMENT_BASE + post id * MAX_IMAGES + position
-# Hosts that vanish with the Wix site: its media CDN (the site's own host is added per site).
-OLD_MEDIA_HOSTS = ("wixstatic.com", "wix.com", "wixmp.com", "parastorage.com")
 # Characters XML 1.0 cannot carry at all, not even in CDATA.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-# --- dates -------------------------------------------------------------------------------------------
-
-def parse_iso(value: str | None) -> datetime | None:
-    """An ISO 8601 date or datetime as the archive stores it; None if absent or unreadable."""
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-
-
-def first_date(*values: str | None) -> datetime | None:
-    for value in values:
-        parsed = parse_iso(value)
-        if parsed is not None:
-            return parsed
-    return None
-
-
-def as_utc(value: datetime) -> datetime:
-    """The moment in UTC; a value without an offset (or a bare date) is taken as UTC already."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    try:
-        return value.astimezone(timezone.utc)
-    except OverflowError:
-        return value.replace(tzinfo=timezone.utc)
 
 
 def mysql_date(value: datetime | None) -> str:
@@ -289,15 +258,6 @@ def unique_title(title: str, taken: set[str]) -> str:
 
 def postmeta(key: str, value: Any) -> str:
     return "<wp:postmeta>" + celement("wp:meta_key", key) + celement("wp:meta_value", value) + "</wp:postmeta>"
-
-
-def is_old_host(src: str, host: str) -> bool:
-    netloc = urlsplit(src).netloc.lower()
-    if not netloc:
-        return True  # a relative link only ever worked on the old site
-    bare = host.lower().removeprefix("www.")
-    return (netloc.removeprefix("www.") == bare
-            or any(netloc == h or netloc.endswith("." + h) for h in OLD_MEDIA_HOSTS))
 
 
 # --- the exporter -------------------------------------------------------------------------------------
