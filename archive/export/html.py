@@ -1,0 +1,373 @@
+"""A static site of the archive that opens straight from the file system (file://) and can be hosted anywhere.
+
+index.html lists the posts, newest first, with a search box; search.js filters and ranks them as you type
+over `search-index.js` (a script assigning `window.SEARCH_INDEX`, since browsers refuse fetch() on file://).
+Each post gets posts/<slug>.html with its sections sanitised by archive.web.sanitise; downloaded images are
+copied to images/ and linked relatively. Every link is relative, every file goes through OutDir, and the
+same archive always gives byte-identical files (stable order, sorted JSON keys, no export timestamps).
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import unicodedata
+from dataclasses import dataclass
+from html import escape, unescape
+from pathlib import Path
+from urllib.parse import quote, urljoin, urlsplit
+
+import sqlite_utils
+
+from ..web import STATIC, sanitise
+from .common import ExportPost, ImageFile, OutDir, dumps, iter_export_posts, safe_file_name, unique
+from .summary import ExportSummary
+
+# Scripts only from the site's own files; no inline script, no plugin, nothing posted anywhere.
+CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: http: data:; form-action 'none'"
+EXCERPT_CHARS = 240
+MAX_WORDS = 1500  # unique words of a post's text kept in the search index (a few KB per post)
+MAX_WORD_CHARS = 40
+WEB_SCHEMES = ("http", "https", "mailto")
+
+# An <a> or <img> start tag as nh3 writes it: attributes are name="value" with quotes and & escaped inside.
+_TAG = re.compile(r'<(a|img)((?:\s+[^\s="<>/]+(?:="[^"]*")?)*)(\s*/?)>')
+_URL_ATTRIBUTE = re.compile(r'(\s)(href|src)="([^"]*)"')
+_WORD = re.compile(r"[^\W_]+")
+_LANGUAGE = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
+
+
+@dataclass
+class Entry:
+    """What the index page and the search index keep of a post (the post itself is not held)."""
+
+    slug: str
+    title: str
+    author: str
+    date: str | None
+    excerpt: str
+    tags: list[str]
+    words: str
+
+    def index_data(self) -> dict[str, object]:
+        return {"s": self.slug, "t": self.title, "a": self.author, "d": _day(self.date), "g": self.tags,
+                "w": self.words}
+
+
+def export(db: sqlite_utils.Database, out: OutDir, *, site: str | None, since: str | None,
+           media_root: Path | None) -> ExportSummary:
+    summary = ExportSummary()
+    copied: dict[str, str] = {}  # resolved local file -> its name under images/
+    names: set[str] = set()
+    entries: list[Entry] = []
+    for item in iter_export_posts(db, media_root, site=site, since=since):
+        local = _copy_images(item.images, media_root, out, copied, names, summary)
+        _write(out, summary, post_page(item, local), "posts", f"{item.slug}.html")
+        entries.append(_entry(item))
+        summary.posts += 1
+    # Newest first; undated posts last; ties by slug, so the order never depends on the database's.
+    entries.sort(key=lambda e: e.slug)
+    entries.sort(key=lambda e: e.date or "", reverse=True)
+    _write(out, summary, index_page(entries), "index.html")
+    _write(out, summary, search_index(entries), "search-index.js")
+    _write(out, summary, SEARCH_JS, "search.js")
+    _write(out, summary, (STATIC / "style.css").read_bytes(), "style.css")
+    return summary
+
+
+def _write(out: OutDir, summary: ExportSummary, data: str | bytes, *parts: str) -> None:
+    out.write(data, *parts)
+    summary.files.append("/".join(parts))
+
+
+def _copy_images(images: list[ImageFile], media_root: Path | None, out: OutDir, copied: dict[str, str],
+                 names: set[str], summary: ExportSummary) -> dict[str, str]:
+    """Copy a post's downloaded images into images/ (each file once); the map original src -> local name."""
+    local: dict[str, str] = {}
+    for image in images:
+        source = _local_file(image, media_root)
+        if source is None:
+            summary.missing_images += 1
+            if image.local_path is not None:
+                summary.warnings.append(f"{image.src}: its downloaded copy {image.local_path} is missing "
+                                        f"or outside the media folder; linked to the original URL")
+            continue
+        key = str(source)
+        if key not in copied:
+            name = unique(safe_file_name(source.name, default="image"), names)
+            with source.open("rb") as reader, out.open("images", name) as writer:
+                shutil.copyfileobj(reader, writer)
+            copied[key] = name
+            summary.files.append(f"images/{name}")
+            summary.images += 1
+        local[image.src] = copied[key]
+    return local
+
+
+def _local_file(image: ImageFile, media_root: Path | None) -> Path | None:
+    """The downloaded copy, if it exists and lies inside the media root (never a file elsewhere on disk)."""
+    if image.local_path is None or media_root is None:
+        return None
+    path = image.local_path.resolve()
+    if not path.is_relative_to(media_root.resolve()) or not path.is_file():
+        return None
+    return path
+
+
+def post_page(item: ExportPost, local: dict[str, str]) -> str:
+    post = item.post
+    facts = [escape(post.author or "unknown author"), f"published {escape(_day(post.published) or 'undated')}"]
+    if post.updated and _day(post.updated) != _day(post.published):
+        facts.append(f"updated {escape(_day(post.updated))}")
+    if item.row.get("status") == "gone":
+        facts.append(f"gone from the site since {escape(_day(item.row.get('gone_at')) or 'unknown')}")
+    body = [f'<article><h1>{escape(post.title or "(untitled)")}</h1><p class="meta">{" · ".join(facts)}']
+    labels = [("Tags", post.tags), ("Categories", post.categories)]
+    for label, names in labels:
+        if names:
+            links = ", ".join(f'<a href="../index.html#q={escape(quote(name, safe=""))}">{escape(name)}</a>'
+                              for name in names)
+            body.append(f'<br>{label}: {links}')
+    if post.url and urlsplit(post.url).scheme in ("http", "https"):
+        body.append(f'<br>Original: <a href="{escape(post.url)}" rel="noopener noreferrer nofollow">'
+                    f'{escape(post.url)}</a>')
+    elif post.url:
+        body.append(f"<br>Original: {escape(post.url)}")
+    body.append("</p>")
+    shown: set[str] = set()
+    for section in post.sections:
+        if section.heading:
+            level = min(max(section.level, 2), 6)
+            body.append(f"<h{level}>{escape(section.heading)}</h{level}>")
+        if section.html:
+            body.append(_fix_urls(sanitise(section.html), post.url or "", local, shown))
+    # Images the sections never showed (a gallery, a cover) are still part of the post.
+    rest = [im for im in post.images if im.src not in shown]
+    if rest:
+        body.append('<section class="images"><h2>Images</h2>')
+        for image in rest:
+            src = f"../images/{quote(local[image.src])}" if image.src in local else _web_url(image.src, post.url)
+            if src is None:
+                continue
+            caption = f"<figcaption>{escape(image.caption)}</figcaption>" if image.caption else ""
+            body.append(f'<figure><img src="{escape(src)}" alt="{escape(image.alt or "")}">{caption}</figure>')
+        body.append("</section>")
+    body.append("</article>")
+    nav = '<p><a href="../index.html">← All posts</a></p>'
+    return page(post.title or "(untitled)", nav + "".join(body), root="../", lang=post.language)
+
+
+def _fix_urls(html: str, base: str, local: dict[str, str], shown: set[str]) -> str:
+    """Downloaded images point at their copy; every other relative URL is made absolute against the post.
+
+    Left relative, "x.png" or "/about" would point into the export folder, where nothing of the sort exists.
+    """
+
+    def tag(match: re.Match[str]) -> str:
+        name, attributes, end = match.groups()
+
+        def attribute(found: re.Match[str]) -> str:
+            space, key, value = found.groups()
+            url = unescape(value)
+            if url.startswith("#") and key == "href":
+                return found.group(0)  # a place on this same page
+            if key == "src":
+                for candidate in (url, urljoin(base, url)):
+                    if candidate in local:
+                        shown.add(candidate)
+                        return f'{space}src="../images/{escape(quote(local[candidate]))}"'
+                shown.update((url, urljoin(base, url)))
+            absolute = _web_url(url, base)
+            return f'{space}{key}="{escape(absolute)}"' if absolute else ""
+
+        return f"<{name}{_URL_ATTRIBUTE.sub(attribute, attributes)}{end}>"
+
+    return _TAG.sub(tag, html)
+
+
+def _web_url(url: str, base: str | None) -> str | None:
+    """url made absolute against base, if it is then a web (or mailto) address; None otherwise."""
+    try:
+        absolute = urljoin(base or "", url.strip())
+        scheme = urlsplit(absolute).scheme.lower()
+    except ValueError:
+        return None
+    return absolute if scheme in WEB_SCHEMES else None
+
+
+def index_page(entries: list[Entry]) -> str:
+    items = []
+    for e in entries:
+        tags = f' · {escape(", ".join(e.tags))}' if e.tags else ""
+        excerpt = f"<p>{escape(e.excerpt)}</p>" if e.excerpt else ""
+        items.append(f'<li class="hit" id="p-{escape(e.slug)}"><a class="title" href="posts/{quote(e.slug)}.html">'
+                     f'{escape(e.title)}</a><div class="meta">{escape(_day(e.date) or "undated")} · '
+                     f'{escape(e.author)}{tags}</div>{excerpt}</li>')
+    count = f"{len(entries)} post{'' if len(entries) == 1 else 's'}"
+    form = ('<form id="search" role="search" action="index.html">'
+            '<input id="q" name="q" type="search" autofocus autocomplete="off" placeholder="Search the archive" '
+            'aria-label="Search the archive"></form>')
+    body = (f'<h1>Blog archive</h1>{form}<p id="count" class="note" aria-live="polite">{count}</p>'
+            f'<ol id="posts" class="hits">{"".join(items)}</ol>')
+    scripts = '<script src="search-index.js" defer></script><script src="search.js" defer></script>'
+    return page("Blog archive", body, root="", head=scripts)
+
+
+def page(title: str, body: str, *, root: str, head: str = "", lang: str | None = None) -> str:
+    language = lang if lang and _LANGUAGE.fullmatch(lang) else "en"
+    return (f'<!doctype html>\n<html lang="{escape(language)}"><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+            f'<meta name="referrer" content="no-referrer">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>{escape(title)}</title><link rel="stylesheet" href="{root}style.css">{head}</head>\n'
+            f'<body><main>{body}</main></body></html>\n')
+
+
+def search_index(entries: list[Entry]) -> str:
+    lines = ",\n".join(_js_json(e.index_data()) for e in entries)
+    return f"window.SEARCH_INDEX = [\n{lines}\n];\n"
+
+
+def _js_json(data: object) -> str:
+    # "<" never appears raw, so no text in the index could ever read as markup, whatever includes it.
+    return dumps(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _entry(item: ExportPost) -> Entry:
+    post = item.post
+    text = post.body_text
+    excerpt = " ".join((post.excerpt or text).split())
+    if len(excerpt) > EXCERPT_CHARS:
+        excerpt = excerpt[:EXCERPT_CHARS].rsplit(" ", 1)[0].rstrip(" .,;:") + "…"
+    tags: dict[str, str] = {}
+    for name in post.tags + post.categories:
+        tags.setdefault(name.lower(), name)  # "sleep" the tag and "Sleep" the category are shown once
+    return Entry(slug=item.slug, title=post.title or "(untitled)", author=post.author or "unknown author",
+                 date=post.published or post.updated, excerpt=excerpt, tags=list(tags.values()),
+                 words=" ".join(index_words(" ".join([post.title or "", text]))))
+
+
+def index_words(text: str) -> list[str]:
+    """Lowercased, accent-folded unique words in first-seen order (capped), then sorted: small and stable."""
+    words: dict[str, None] = {}
+    for word in _WORD.findall(fold(text)):
+        if len(word) < 2 or len(word) > MAX_WORD_CHARS:
+            continue
+        words.setdefault(word)
+        if len(words) >= MAX_WORDS:
+            break
+    return sorted(words)
+
+
+def fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _day(value: str | None) -> str:
+    return (value or "")[:10]
+
+
+SEARCH_JS = r"""// Filters and ranks the posts listed in index.html as you type,
+// over window.SEARCH_INDEX (search-index.js).
+// Works from file:// (no fetch); without this script the page still lists every post.
+(function () {
+  "use strict";
+  var input = document.getElementById("q");
+  var list = document.getElementById("posts");
+  var count = document.getElementById("count");
+  var index = window.SEARCH_INDEX;
+  if (!input || !list || !count || !Array.isArray(index)) return;
+
+  function fold(text) {
+    return String(text || "").toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+  }
+  function words(text) {
+    return fold(text).match(/[\p{L}\p{N}]+/gu) || [];
+  }
+  function padded(list) {
+    return " " + list.join(" ") + " ";
+  }
+
+  var posts = index.map(function (entry, order) {
+    return {
+      order: order,
+      item: document.getElementById("p-" + entry.s),
+      title: padded(words(entry.t)),
+      titleText: fold(entry.t),
+      author: padded(words(entry.a)),
+      tags: padded(words((entry.g || []).join(" "))),
+      date: entry.d || "",
+      body: " " + (entry.w || "") + " "
+    };
+  }).filter(function (post) { return post.item; });
+
+  // Whole word beats a word that only starts with the term (the last word is often half typed).
+  function field(text, term, whole, prefix) {
+    if (text.indexOf(" " + term + " ") >= 0) return whole;
+    if (text.indexOf(" " + term) >= 0) return prefix;
+    return 0;
+  }
+  function score(post, query, terms, dates) {
+    var total = 0;
+    for (var i = 0; i < dates.length; i++) {
+      if (post.date.indexOf(dates[i]) !== 0) return 0;
+      total += 4;
+    }
+    for (var j = 0; j < terms.length; j++) {
+      var t = terms[j];
+      var s = field(post.title, t, 12, 8) + field(post.tags, t, 6, 4) + field(post.author, t, 5, 3) +
+        field(post.body, t, 2, 1);
+      if (!s) return 0;  // every word must be found somewhere
+      total += s;
+    }
+    if (query.length > 2 && post.titleText.indexOf(query) >= 0) total += 10;
+    return total;
+  }
+
+  var total = posts.length;
+  function plural(n) { return n + (n === 1 ? " post" : " posts"); }
+
+  function update() {
+    var raw = input.value.trim();
+    var dates = [], terms = [];
+    raw.split(/\s+/).forEach(function (part) {
+      if (/^\d{4}(-\d{1,2}){0,2}$/.test(part)) dates.push(part);
+      else terms = terms.concat(words(part));
+    });
+    var shown;
+    if (!dates.length && !terms.length) {
+      shown = posts;
+      count.textContent = plural(total);
+    } else {
+      var query = fold(raw);
+      shown = posts.map(function (post) {
+        return { post: post, score: score(post, query, terms, dates) };
+      }).filter(function (hit) { return hit.score > 0; }).sort(function (a, b) {
+        return b.score - a.score || a.post.order - b.post.order;
+      }).map(function (hit) { return hit.post; });
+      count.textContent = shown.length ? plural(shown.length) + " of " + total : "No posts match.";
+    }
+    var fragment = document.createDocumentFragment();
+    shown.forEach(function (post) { fragment.appendChild(post.item); });
+    list.replaceChildren(fragment);
+    var address = location.pathname + location.search + (raw ? "#q=" + encodeURIComponent(raw) : "");
+    try { history.replaceState(null, "", address); } catch (e) { /* some browsers refuse on file:// */ }
+  }
+
+  function fromAddress() {
+    var match = /^#q=(.*)$/.exec(location.hash);
+    if (match) {
+      try { input.value = decodeURIComponent(match[1]); } catch (e) { input.value = match[1]; }
+    }
+    update();
+  }
+
+  input.addEventListener("input", update);
+  input.form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    update();
+  });
+  window.addEventListener("hashchange", fromAddress);
+  fromAddress();
+})();
+"""
