@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import unquote, urlsplit
 
 import sqlite_utils
@@ -62,10 +62,12 @@ def safe_name(text: str | None, *, fallback: str = "post") -> str:
     return name
 
 
-def unique(name: str, taken: set[str]) -> str:
+def unique(name: str, taken: set[str], numbered: Callable[[int], str] | None = None) -> str:
+    """name, or its first numbered form (by default 'name-2', 'name-3' …) not taken yet; remembered in taken."""
+    numbered = numbered or (lambda n: f"{name[:MAX_NAME - len(str(n)) - 1]}-{n}")
     candidate, n = name, 2
     while candidate in taken:
-        candidate = f"{name[:MAX_NAME - len(str(n)) - 1]}-{n}"
+        candidate = numbered(n)
         n += 1
     taken.add(candidate)
     return candidate

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import sqlite_utils
 from markdownify import markdownify
 
-from .common import ExportPost, ImageFile, OutDir, iter_export_posts, safe_file_name
+from .common import ExportPost, ImageFile, OutDir, iter_export_posts, safe_file_name, unique
 from .summary import ExportSummary
 
 
@@ -51,12 +51,7 @@ def _copy_images(item: ExportPost, out: OutDir, summary: ExportSummary, *, bundl
 
 def _unique_file(name: str, taken: set[str]) -> str:
     stem, dot, ext = name.rpartition(".")
-    candidate, n = name, 2
-    while candidate in taken:
-        candidate = f"{stem}-{n}.{ext}" if dot else f"{name}-{n}"
-        n += 1
-    taken.add(candidate)
-    return candidate
+    return unique(name, taken, lambda n: f"{stem}-{n}.{ext}" if dot else f"{name}-{n}")
 
 
 def front_matter(item: ExportPost) -> str:

@@ -248,12 +248,7 @@ def post_items(item: ExportPost, *, skipped: list[str]) -> str:
 
 def unique_title(title: str, taken: set[str]) -> str:
     """WordPress skips an item whose title and date match one already there: keep a post's images apart."""
-    candidate, n = title, 2
-    while candidate in taken:
-        candidate = f"{title} ({n})"
-        n += 1
-    taken.add(candidate)
-    return candidate
+    return unique(title, taken, lambda n: f"{title} ({n})")
 
 
 def postmeta(key: str, value: Any) -> str:
