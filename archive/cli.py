@@ -34,7 +34,7 @@ from .pipeline import RunSummary, check_files, import_files
 from .pipeline import reextract as reextract_archive
 from .search import rebuild_index
 from .search import search as search_archive
-from .store import find_post, iter_posts, load_post, open_archive, post_versions
+from .store import enable_fast_reads, find_post, iter_posts, load_post, open_archive, post_versions
 from .web import serving
 
 DEFAULT_DB = "archive.db"
@@ -278,7 +278,7 @@ def show(post: str, db_path: str, fmt: str) -> None:
 def search(query: str | None, db_path: str, author: str | None, since, until, tag: str | None, site: str | None,
            limit: int, as_json: bool, raw: bool, rebuild: bool) -> None:
     """Full-text search of the archived posts: words and "quoted phrases" must all match."""
-    db = open_archive(db_path, create=False)
+    db = enable_fast_reads(open_archive(db_path, create=False))
     if rebuild:
         rebuild_index(db)
         click.echo(f"search index rebuilt: {db['posts'].count} posts", err=True)

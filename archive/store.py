@@ -63,13 +63,21 @@ def open_archive(path: str | Path, *, create: bool = True) -> sqlite_utils.Datab
     try:
         db = sqlite_utils.Database(path)
         db.execute("select count(*) from sqlite_master").fetchone()
-        db.execute(f"pragma mmap_size = {MMAP_BYTES}")  # reads (search above all) skip a copy per page
     except sqlite3.DatabaseError as exc:
         raise ArchiveError(f"{path} cannot be opened as a database: {exc}") from exc
     if create:
         ensure_schema(db)
     elif "posts" not in db.table_names():
         raise ArchiveError(f"{path} is not a blog-archive database (no posts table)")
+    return db
+
+
+def enable_fast_reads(db: sqlite_utils.Database) -> sqlite_utils.Database:
+    """Map the file into memory for read-heavy work (search, serve): pages are read without a copy.
+
+    Not for crawls and exports, whose peak memory would then grow with the archive's size.
+    """
+    db.execute(f"pragma mmap_size = {MMAP_BYTES}")
     return db
 
 

@@ -25,7 +25,7 @@ from scraper.errors import ArchiveError
 from .media import media_dir_for
 from .render import version_diff
 from .search import MARK_END, MARK_START, SearchError, search
-from .store import find_post, load_post, post_versions
+from .store import enable_fast_reads, find_post, load_post, post_versions
 
 SAFE_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "s", "sub", "sup", "code", "pre", "a", "ul", "ol", "li",
              "blockquote", "table", "thead", "tbody", "tr", "th", "td", "figure", "figcaption", "img", "hr",
@@ -45,7 +45,7 @@ def open_read_only(db_path: str | Path) -> sqlite_utils.Database:
         conn.execute("select count(*) from posts").fetchone()
     except sqlite3.DatabaseError as exc:
         raise ArchiveError(f"{path} is not a blog-archive database ({exc})") from exc
-    return sqlite_utils.Database(conn)
+    return enable_fast_reads(sqlite_utils.Database(conn))
 
 
 class ArchiveSite:

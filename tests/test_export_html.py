@@ -273,6 +273,8 @@ def test_browser_opens_the_export_from_file_searches_and_reads_a_post(exported, 
             "--disable-component-update", "--disable-sync"])
         try:
             page = browser.new_page()
+            page.set_default_timeout(30_000)  # a loaded 2-core CI machine is slow to start a browser
+            playwright.expect.set_options(timeout=30_000)
             errors: list[str] = []
             # Remote images cannot load offline; anything else (a CSP refusal, a script error) is a failure.
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" and

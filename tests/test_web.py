@@ -126,6 +126,8 @@ def test_browser_types_a_query_sees_the_post_first_and_opens_it(tmp_path, site):
             "--disable-component-update", "--disable-sync"])  # playwright gives it a fresh empty profile
         try:
             page = browser.new_page()
+            page.set_default_timeout(30_000)  # a loaded 2-core CI machine is slow to start a browser
+            playwright.expect.set_options(timeout=30_000)
             page.goto(server.url + "/")
             page.locator("#q").press_sequentially("neuropathy tingling", delay=20)
             first = page.locator("li.hit a.title").first
