@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from urllib.parse import urljoin
 
+import trafilatura
 from bs4 import BeautifulSoup, Tag
 
 from .dates import to_iso
@@ -64,11 +65,15 @@ def _extract(soup: BeautifulSoup, html: str, url: str | None, now: datetime | No
     sections, byline = _drop_byline(sections)
     if not any(s.text or s.heading or s.html for s in sections) and not images:
         raise NotAPostError("not a blog post: no article text found")
+    author = meta.author or visible.author or byline
+    published = to_iso(meta.published, now=now) or visible.published
+    if not author or not (published or meta.updated or visible.updated):
+        author, published = _trafilatura_fallback(html, url, author, published)
     return Post(
         url=url,
         title=title,
-        author=meta.author or visible.author or byline,
-        published=to_iso(meta.published, now=now) or visible.published,
+        author=author,
+        published=published,
         updated=to_iso(meta.updated, now=now) or visible.updated,
         sections=sections,
         images=images,
@@ -79,6 +84,23 @@ def _extract(soup: BeautifulSoup, html: str, url: str | None, now: datetime | No
         language=meta.language,
         author_url=_absolute(meta.author_url or visible.author_url, url or meta.canonical_url),
     )
+
+
+def _trafilatura_fallback(html: str, url: str | None, author: str | None,
+                          published: str | None) -> tuple[str | None, str | None]:
+    """trafilatura's own author and date finding (bylines, URL dates, htmldate) for what the page did not say."""
+    try:
+        found = trafilatura.extract_metadata(html, default_url=url)
+    except Exception:  # noqa: BLE001 (a fallback must never cost us the post)
+        logger.debug("trafilatura metadata failed", exc_info=True)
+        return author, published
+    if found is None:
+        return author, published
+    if not author and found.author:  # trafilatura joins several authors with "; "
+        author = ", ".join(unique_names([a.strip() for a in found.author.split(";") if a.strip()])) or None
+    if not published and found.date:
+        published = to_iso(found.date)
+    return author, published
 
 
 def _absolute(link: str | None, base: str | None) -> str | None:

@@ -50,8 +50,8 @@ def read_metadata(soup: BeautifulSoup, url: str | None) -> PageMeta:
     return PageMeta(
         title=_first(_ld_text(article, "headline"), _ld_text(article, "name"), meta.get("og:title"),
                      meta.get("twitter:title")),
-        author=_first(ld_author(article), _meta_author(meta)),
-        author_url=ld_author_url(article),
+        author=_first(ld_author(article, items), _meta_author(meta)),
+        author_url=ld_author_url(article, items),
         published=_first(_ld_text(article, "datePublished"), meta.get("article:published_time"),
                          meta.get("og:published_time")),
         updated=_first(_ld_text(article, "dateModified"), meta.get("article:modified_time"),
@@ -128,25 +128,32 @@ def _url_key(url: str) -> str:
     return host_key(url) + parts.path
 
 
-def ld_author(article: dict[str, Any] | None) -> str | None:
+def _authors(article: dict[str, Any] | None, items: list[dict[str, Any]]) -> list[Any]:
+    """The article's authors, with Yoast-style {"@id": …} references looked up in the page's @graph."""
     if not article:
-        return None
-    names = []
+        return []
     value = article.get("author") or article.get("creator")
+    by_id = {item["@id"]: item for item in items if isinstance(item.get("@id"), str)}
+    people = []
     for person in value if isinstance(value, list) else [value]:
-        if isinstance(person, dict):
-            name = person.get("name")
-        else:
-            name = person
+        if isinstance(person, dict) and not person.get("name") and person.get("@id") in by_id:
+            person = by_id[person["@id"]]
+        people.append(person)
+    return people
+
+
+def ld_author(article: dict[str, Any] | None, items: list[dict[str, Any]] = ()) -> str | None:
+    names = []
+    for person in _authors(article, list(items)):
+        name = person.get("name") if isinstance(person, dict) else person
         if isinstance(name, str) and name.strip() and not name.strip().startswith("http"):
             names.append(" ".join(name.split()))
     return ", ".join(unique_names(names)) or None
 
 
-def ld_author_url(article: dict[str, Any] | None) -> str | None:
+def ld_author_url(article: dict[str, Any] | None, items: list[dict[str, Any]] = ()) -> str | None:
     """The first author's profile URL (Wix: /profile/<name>/profile)."""
-    value = (article or {}).get("author")
-    for person in value if isinstance(value, list) else [value]:
+    for person in _authors(article, list(items)):
         url = person.get("url") if isinstance(person, dict) else None
         if isinstance(url, str) and url.startswith(("http://", "https://")):
             return url.strip()

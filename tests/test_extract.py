@@ -118,3 +118,36 @@ def test_only_whole_bold_short_paragraphs_become_headings(paragraph, heading):
             f"{paragraph}<p>Body text after it.</p></div></article></body></html>")
     post = extract_post(html, "https://www.example-clinic.com/post/bold")
     assert [s.heading for s in post.sections if s.heading] == ([heading] if heading else [])
+
+
+def test_yoast_author_given_by_reference_is_looked_up_in_the_graph():
+    html = """<html><head><script type="application/ld+json">{"@context":"https://schema.org","@graph":[
+      {"@type":"Article","@id":"https://c.example/p/#article","headline":"Moxa","mainEntityOfPage":
+       {"@id":"https://c.example/p/"},"author":{"@id":"https://c.example/#/schema/person/1"}},
+      {"@type":"Person","@id":"https://c.example/#/schema/person/1","name":"Dr. Ana Ruiz",
+       "url":"https://c.example/author/ana/"}]}</script></head>
+      <body><article><div class="entry-content"><p>Moxa warms the channels and is used for cold patterns in
+      winter, mostly on the lower back and belly.</p></div></article></body></html>"""
+    post = extract_post(html, "https://c.example/p/")
+    assert post.author == "Dr. Ana Ruiz"
+    assert post.author_url == "https://c.example/author/ana/"
+
+
+def test_wix_tag_cloud_beside_the_article_gives_the_tags_but_the_blog_nav_gives_no_categories():
+    html = """<html><head><meta name="generator" content="Wix.com Website Builder"></head><body>
+      <nav aria-label="blog"><a href="/blog/categories/pain">Pain</a></nav>
+      <article data-hook="post"><h1 data-hook="post-title">Moxa</h1>
+      <div data-hook="post-description"><p>Moxa warms the channels.</p></div></article>
+      <nav data-hook="tag-cloud-root"><a href="/blog/tags/moxa">moxa</a><a href="/blog/tags/winter">winter</a></nav>
+      </body></html>"""
+    post = extract_post(html, "https://www.example-clinic.com/post/moxa")
+    assert post.tags == ["moxa", "winter"]
+    assert post.categories == []
+
+
+def test_trafilatura_finds_the_date_a_page_only_puts_in_its_url():
+    html = """<html><head><title>Winter moxa</title></head><body><article><h1>Winter moxa</h1>
+      <p>Moxa warms the channels and is used for cold patterns in winter, mostly on the lower back and the belly,
+      for twenty minutes at a time, once or twice a week until spring.</p></article></body></html>"""
+    post = extract_post(html, "https://c.example/2021/05/04/winter-moxa/")
+    assert post.published == "2021-05-04"

@@ -56,6 +56,14 @@ def visible(soup: BeautifulSoup, *, now: datetime | None = None) -> Visible:
             break
     found.tags = link_texts(article, "/tags/") or link_texts(article, "/hashtags/")
     found.categories = link_texts(article, "/categories/")
+    # Some templates render the tag cloud and category list beside the article rather than inside it;
+    # only these two named blocks are read there (the blog's own nav links every category).
+    cloud = soup.find(attrs={"data-hook": "tag-cloud-root"})
+    if not found.tags and isinstance(cloud, Tag):
+        found.tags = link_texts(cloud, "")
+    categories = soup.find("ul", attrs={"aria-label": "Post categories"})
+    if not found.categories and isinstance(categories, Tag):
+        found.categories = link_texts(categories, "")
     return found
 
 
