@@ -114,8 +114,9 @@ def search(db: sqlite_utils.Database, query: str, *, raw: bool = False, author: 
     if site:
         where.append("(p.site = ? or p.site = ?)")
         params += [site.lower(), "www." + site.lower()]
-    # Rank every match first (joining posts only to filter); then snippets for the kept hits only, each a
-    # rowid lookup. Plain connection calls: sqlite-utils' query() wraps each statement in a savepoint.
+    # Rank every match first (joining posts only to filter); then, for the kept hits only, their rows and
+    # their best sections in one query each. Plain connection calls: sqlite-utils' query() wraps each
+    # statement in a savepoint.
     join = "join posts p on p.rowid = posts_fts.rowid " if len(where) > 1 else ""
     best = (f"select posts_fts.rowid, posts_fts.rank from posts_fts {join}where {' and '.join(where)} "
             f"order by posts_fts.rank limit ?")
@@ -125,30 +126,35 @@ def search(db: sqlite_utils.Database, query: str, *, raw: bool = False, author: 
         if raw:  # FTS5 rejects the syntax ("fts5: syntax error …", "unterminated string", "no such column")
             raise SearchError(f"bad search query {query!r}: {exc}") from exc
         raise
-    return [_hit(db.conn, rowid, rank, match) for rowid, rank in ranked]
+    return _hits(db.conn, ranked, match)
 
 
-POST_ROW = "select url, title, author, published from posts where rowid = ?"
+def _hits(conn: sqlite3.Connection, ranked: list[tuple[int, float]], match: str) -> list[Hit]:
+    """Each ranked post with the heading and snippet of its best-matching section (else of its body or title)."""
+    ids = [rowid for rowid, _ in ranked]
+    marks = ", ".join("?" * len(ids))
+    posts = {row[0]: row[1:] for row in conn.execute(
+        f"select rowid, url, title, author, published from posts where rowid in ({marks})", ids)}
+    sections: dict[int, tuple[float, str | None, str]] = {}
+    for post_id, heading, snippet, rank in conn.execute(
+            f"select s.post_id, s.heading, snippet(sections_fts, 1, ?, ?, '…', {SNIPPET_TOKENS}), sections_fts.rank "
+            f"from sections_fts join sections s on s.rowid = sections_fts.rowid "
+            f"where sections_fts match ? and s.post_id in ({marks})", [MARK_START, MARK_END, match, *ids]):
+        if post_id not in sections or rank < sections[post_id][0]:
+            sections[post_id] = (rank, heading, snippet or "")
+    hits = []
+    for rowid, rank in ranked:
+        url, title, author, published = posts[rowid]
+        if rowid in sections:
+            _, heading, snippet = sections[rowid]
+        else:  # the words are only in the title or the excerpt
+            body, title_snippet = conn.execute(POST_SNIPPET, [MARK_START, MARK_END, MARK_START, MARK_END, match,
+                                                              rowid]).fetchone()
+            heading, snippet = None, body if MARK_START in (body or "") else title_snippet or ""
+        hits.append(Hit(url=url, title=title, author=author, published=published, heading=heading,
+                        snippet=" ".join(snippet.split()), score=float(f"{-rank:.6g}")))
+    return hits
+
+
 POST_SNIPPET = (f"select snippet(posts_fts, 3, ?, ?, '…', {SNIPPET_TOKENS}), snippet(posts_fts, 0, ?, ?, '…', "
                 f"{SNIPPET_TOKENS}) from posts_fts where posts_fts match ? and rowid = ?")
-# A post's sections sit in one rowid range: FTS5 seeks into it instead of reading every match.
-BEST_SECTION = (f"select s.heading, snippet(sections_fts, 1, :start, :end, '…', {SNIPPET_TOKENS}) from sections_fts "
-                f"join sections s on s.rowid = sections_fts.rowid where sections_fts match :match and "
-                f"sections_fts.rowid between (select min(rowid) from sections where post_id = :post) and "
-                f"(select max(rowid) from sections where post_id = :post) and s.post_id = :post "
-                f"order by sections_fts.rank limit 1")
-
-
-def _hit(conn: sqlite3.Connection, rowid: int, rank: float, match: str) -> Hit:
-    """The hit's post, and the snippet of its best-matching section (else of its body or title)."""
-    url, title, author, published = conn.execute(POST_ROW, [rowid]).fetchone()
-    section = conn.execute(BEST_SECTION, {"start": MARK_START, "end": MARK_END, "match": match,
-                                          "post": rowid}).fetchone()
-    if section and MARK_START in (section[1] or "") + (section[0] or ""):
-        heading, snippet = section
-    else:
-        body, title_snippet = conn.execute(POST_SNIPPET, [MARK_START, MARK_END, MARK_START, MARK_END, match,
-                                                          rowid]).fetchone()
-        heading, snippet = None, body if MARK_START in (body or "") else title_snippet or ""
-    return Hit(url=url, title=title, author=author, published=published, heading=heading,
-               snippet=" ".join((snippet or "").split()), score=float(f"{-rank:.6g}"))
