@@ -151,3 +151,17 @@ def test_trafilatura_finds_the_date_a_page_only_puts_in_its_url():
       for twenty minutes at a time, once or twice a week until spring.</p></article></body></html>"""
     post = extract_post(html, "https://c.example/2021/05/04/winter-moxa/")
     assert post.published == "2021-05-04"
+
+
+def test_generic_byline_and_date_come_from_the_article_not_the_sidebar():
+    html = """<html><head><meta property="og:type" content="article"><title>Cold hands</title></head><body>
+      <aside><h3>Recent</h3><ul><li><time datetime="2024-09-09">Sep 9</time> <span class="author">Sam</span></li>
+      </ul></aside>
+      <article><h1>Cold hands</h1><p class="byline"><span class="author">By Jane Doe</span>
+      <time datetime="2021-02-03T09:00:00+01:00">Feb 3, 2021</time></p>
+      <p>Cold hands in winter often mean the circulation needs support, and acupuncture with a little moxa on
+      the wrists and the belly is one of the gentlest ways we know to bring the warmth back.</p></article>
+      </body></html>"""
+    post = extract_post(html, "https://c.example/cold-hands")
+    assert post.author == "Jane Doe"
+    assert post.published == "2021-02-03T09:00:00+01:00"

@@ -1,6 +1,7 @@
 """Any page: known content containers, else the page's <article>, else trafilatura's main-content guess."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import trafilatura
@@ -17,6 +18,7 @@ CHROME = ("header", "footer", "aside", "nav", "form", ".share", ".social-share",
           '[class*="subscribe"]', '[id*="cookie"]', '[class*="cookie"]')
 AUTHOR = ('[rel="author"], [itemprop="author"] [itemprop="name"], [itemprop="author"], .author-name, '
           '.byline .author, .author')
+BYLINE_PREFIX = re.compile(r"^(?:(?:written|posted|published)\s+)?by\s+", re.I)
 MIN_TEXT = 300  # a page with no article markup needs this much main text to count as a post
 
 
@@ -25,17 +27,26 @@ def detect(soup: BeautifulSoup) -> bool:
 
 
 def visible(soup: BeautifulSoup, *, now: datetime | None = None) -> Visible:
-    found = Visible(title=text(soup.find("h1")) or None, author=text(soup.select_one(AUTHOR)) or None)
-    profile = soup.select_one('a[rel~="author"][href]')
+    article = soup.find("article")
+    # The post's own byline and date first: a sidebar's "recent posts" list has <time>s and authors too.
+    scope = article if isinstance(article, Tag) else soup
+    author = scope.select_one(AUTHOR) or soup.select_one(AUTHOR)
+    found = Visible(title=text(soup.find("h1")) or None, author=byline_name(text(author)))
+    profile = scope.select_one('a[rel~="author"][href]') or soup.select_one('a[rel~="author"][href]')
     found.author_url = profile["href"] if profile is not None else None
-    stamp = soup.find("time", attrs={"datetime": True})
+    stamp = scope.find("time", attrs={"datetime": True}) or soup.find("time", attrs={"datetime": True})
     if isinstance(stamp, Tag):
         found.published = to_iso(stamp["datetime"], now=now)
-    article = soup.find("article")  # tag clouds in sidebars are not this post's tags
     if isinstance(article, Tag):
         found.tags = link_texts(article, "/tag/") or link_texts(article, "/tags/")
         found.categories = link_texts(article, "/category/") or link_texts(article, "/categories/")
     return found
+
+
+def byline_name(value: str) -> str | None:
+    """'By Jane Doe' or 'Posted by Jane Doe' -> 'Jane Doe'; a long text is not a name."""
+    name = BYLINE_PREFIX.sub("", value.strip()).strip(" ,|·-")
+    return name if name and len(name) <= 80 else None
 
 
 def body(soup: BeautifulSoup, html: str, url: str | None, meta, *, containers: tuple[str, ...] = CONTAINERS,
