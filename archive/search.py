@@ -75,6 +75,30 @@ def rebuild_index(db: sqlite_utils.Database) -> None:
     ensure_index(db)
 
 
+def post_filters(alias: str, *, author: str | None = None, since: str | None = None, until: str | None = None,
+                 tag: str | None = None, site: str | None = None) -> tuple[list[str], list[Any]]:
+    """SQL conditions (and their parameters) on the posts table under `alias`: author (part of the name),
+    dates (YYYY-MM-DD, published else updated), tag or category, and host (www. optional)."""
+    where: list[str] = []
+    params: list[Any] = []
+    if author:
+        where.append(f"{alias}.author like ?")
+        params.append(f"%{author}%")
+    if since:
+        where.append(f"substr(coalesce({alias}.published, {alias}.updated), 1, 10) >= ?")
+        params.append(since)
+    if until:
+        where.append(f"substr(coalesce({alias}.published, {alias}.updated), 1, 10) <= ?")
+        params.append(until)
+    if tag:
+        where.append(f"exists (select 1 from tags t where t.post_id = {alias}.id and t.name = ? collate nocase)")
+        params.append(tag)
+    if site:
+        where.append(f"({alias}.site = ? or {alias}.site = ?)")
+        params += [site.lower(), "www." + site.lower()]
+    return where, params
+
+
 def to_fts_query(text: str) -> str:
     """What a person typed as an FTS5 query: every word or "quoted phrase" must match, nothing is syntax.
 
@@ -98,22 +122,8 @@ def search(db: sqlite_utils.Database, query: str, *, raw: bool = False, author: 
     match = query.strip() if raw else to_fts_query(query)
     if not match:
         raise SearchError("nothing to search for")
-    where, params = ["posts_fts match ?"], [match]
-    if author:
-        where.append("p.author like ?")
-        params.append(f"%{author}%")
-    if since:
-        where.append("substr(coalesce(p.published, p.updated), 1, 10) >= ?")
-        params.append(since)
-    if until:
-        where.append("substr(coalesce(p.published, p.updated), 1, 10) <= ?")
-        params.append(until)
-    if tag:
-        where.append("exists (select 1 from tags t where t.post_id = p.id and t.name = ? collate nocase)")
-        params.append(tag)
-    if site:
-        where.append("(p.site = ? or p.site = ?)")
-        params += [site.lower(), "www." + site.lower()]
+    filters, params = post_filters("p", author=author, since=since, until=until, tag=tag, site=site)
+    where, params = ["posts_fts match ?", *filters], [match, *params]
     # Rank every match first (joining posts only to filter); then, for the kept hits only, their rows and
     # their best sections in one query each. Plain connection calls: sqlite-utils' query() wraps each
     # statement in a savepoint.

@@ -24,7 +24,7 @@ from scraper.errors import ArchiveError
 
 from .media import media_dir_for
 from .render import version_diff
-from .search import MARK_END, MARK_START, SearchError, search
+from .search import MARK_END, MARK_START, SearchError, post_filters, search
 from .store import enable_fast_reads, find_post, load_post, post_versions
 
 SAFE_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "s", "sub", "sup", "code", "pre", "a", "ul", "ol", "li",
@@ -110,18 +110,9 @@ class ArchiveSite:
         return f'<ol class="hits">{"".join(items)}</ol>'
 
     def latest(self, filters: dict[str, str | None]) -> str:
-        where, params = ["1"], []
-        if filters["author"]:
-            where.append("author = ?")
-            params.append(filters["author"])
-        if filters["since"]:
-            where.append("substr(coalesce(published, updated), 1, 10) between ? and ?")
-            params += [filters["since"], filters["until"]]
-        if filters["tag"]:
-            where.append("exists (select 1 from tags t where t.post_id = posts.id and t.name = ?)")
-            params.append(filters["tag"])
+        where, params = post_filters("posts", **filters)
         rows = self.db.execute(f"select url, title, author, coalesce(published, updated) from posts where "
-                               f"{' and '.join(where)} order by 4 desc limit 50", params).fetchall()
+                               f"{' and '.join(['1', *where])} order by 4 desc limit 50", params).fetchall()
         items = "".join(f'<li class="hit"><a class="title" href="/post?url={quote(url, safe="")}">'
                         f'{escape(title or "(untitled)")}</a><div class="meta">{escape(_date(date))} · '
                         f'{escape(author or "unknown author")}</div></li>' for url, title, author, date in rows)
