@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,7 +13,7 @@ from scraper.errors import FetchError
 from scraper.fetch import Fetcher
 from scraper.urls import same_site
 
-from .store import body_sha256
+from .store import body_sha256, write_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +67,7 @@ def download_media(db: sqlite_utils.Database, fetcher: Fetcher, media_dir: Path)
         sha = body_sha256(result.body)
         target = media_dir / sha[:2] / (sha + _extension(src, content_type))
         if not target.exists():
-            _write_atomically(target, result.body)
+            write_atomically(target, result.body)
             summary.downloaded += 1
         else:
             summary.reused += 1
@@ -90,12 +88,3 @@ def _extension(src: str, content_type: str) -> str:
     if suffix and len(suffix) <= 6 and suffix[1:].isalnum():
         return suffix
     return mimetypes.guess_extension(content_type or "") or ".bin"
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    """Write to a temporary file and rename, so a crash never leaves half an image under its final name."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
-        handle.write(data)
-        temporary = Path(handle.name)
-    os.replace(temporary, target)

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
+import tempfile
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -323,3 +325,12 @@ def post_versions(db: sqlite_utils.Database, row: dict[str, Any]) -> list[dict[s
 
 def page_body(row: dict[str, Any]) -> bytes:
     return zlib.decompress(row["body"])
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write to a temporary file beside the target and rename: a crash never leaves half a file under its name."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
+        handle.write(data)
+        temporary = Path(handle.name)
+    os.replace(temporary, target)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -16,7 +15,7 @@ from slugify import slugify
 from scraper.errors import BlogArchiveError
 from scraper.models import Post
 
-from ..store import load_post
+from ..store import load_post, write_atomically
 
 MAX_NAME = 80
 # Names Windows refuses whatever the extension; a file called "con.md" cannot even be opened there.
@@ -141,11 +140,7 @@ class OutDir:
 
     def write(self, data: bytes | str, *parts: str) -> Path:
         target = self.path(*parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        payload = data.encode("utf-8") if isinstance(data, str) else data
-        temporary = target.with_name(target.name + ".part")
-        temporary.write_bytes(payload)
-        os.replace(temporary, target)
+        write_atomically(target, data.encode("utf-8") if isinstance(data, str) else data)
         return target
 
     def open(self, *parts: str):
