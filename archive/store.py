@@ -5,7 +5,7 @@ import hashlib
 import json
 import os
 import sqlite3
-import tempfile
+import threading
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -328,9 +328,11 @@ def page_body(row: dict[str, Any]) -> bytes:
 
 
 def write_atomically(target: Path, data: bytes) -> None:
-    """Write to a temporary file beside the target and rename: a crash never leaves half a file under its name."""
+    """Write to a temporary file beside the target and rename: a crash never leaves half a file under its name.
+
+    The file gets the usual permissions (umask), so an exported site is readable by a web server.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
-        handle.write(data)
-        temporary = Path(handle.name)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.part")
+    temporary.write_bytes(data)
     os.replace(temporary, target)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import filecmp
 import json
+import stat
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,7 @@ def test_nothing_is_written_outside_outdir_and_every_name_is_safe(archive, tmp_p
     assert written and all(str(p).startswith("deep/out/") for p in written)
     for path in all_files(outdir):
         assert len(path.name) <= 90 and "\x00" not in path.name and not path.name.startswith(".")
+        assert path.stat().st_mode & stat.S_IROTH  # a web server may serve it
         assert path.stem.split(".")[0].lower() not in {"con", "prn", "aux", "nul"}
 
 
