@@ -17,7 +17,8 @@ def post_line(row: dict[str, Any]) -> str:
     """One line per post: date, title, author, URL."""
     date = (row["published"] or row["updated"] or "")[:10] or "----------"
     title = _clip(row["title"] or "(untitled)", TITLE_WIDTH)
-    return f"{date}  {title:<{TITLE_WIDTH}}  {row['author'] or '-'}  {row['url']}"
+    gone = f"  [gone {row['gone_at'][:10]}]" if row.get("status") == "gone" and row.get("gone_at") else ""
+    return f"{date}  {title:<{TITLE_WIDTH}}  {row['author'] or '-'}  {row['url']}{gone}"
 
 
 def json_array(items: Iterable[dict[str, Any]]) -> str:

@@ -122,7 +122,9 @@ class Fetcher:
             return parser
         if 400 <= result.status_code < 500:
             parser.allow_all = True
-        elif result.status_code >= 500:
+        elif result.status_code >= 500:  # RFC 9309: a server error means "assume everything is off limits"
+            self._robots_errors[origin] = (f"{origin}/robots.txt answered HTTP {result.status_code}: "
+                                           f"not crawling until it answers")
             parser.disallow_all = True
         else:
             parser.parse(result.text.splitlines())

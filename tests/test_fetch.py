@@ -97,3 +97,15 @@ def test_retry_after_http_date_is_read_as_a_delay():
 ])
 def test_body_is_decoded_by_header_then_meta_then_detection(body, content_type, text):
     assert text in decode_body(body, content_type)
+
+
+def test_robots_txt_server_error_stops_the_crawl_with_a_clear_reason(faulty_site, fetcher):
+    from sites import FaultyHandler
+
+    FaultyHandler.fault_robots_txt = lambda self: self.send_body(503, b"busy", "text/plain")
+    try:
+        with pytest.raises(FetchError, match="robots.txt answered HTTP 503"):
+            fetcher.fetch(faulty_site.origin + "/post/gua-sha-at-home")
+    finally:
+        del FaultyHandler.fault_robots_txt
+    assert "/post/gua-sha-at-home" not in faulty_site.requests

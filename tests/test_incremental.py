@@ -92,6 +92,8 @@ def test_removed_post_is_marked_gone_and_kept(blog, fetcher, db_path):
     assert row["status"] == "gone" and row["gone_at"]
     assert db.execute("select count(*) from sections where post_id = ?", [row["id"]]).fetchone()[0] > 0
     assert db["posts"].count == 20
+    listing = CliRunner().invoke(cli, ["list", "--db", str(db_path)]).stdout
+    assert f"{url}  [gone {row['gone_at'][:10]}]" in listing
 
 
 def test_post_answering_410_is_marked_gone(blog, fetcher, db_path):
