@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import sqlite_utils
 
 from scraper.models import Post
+from scraper.text import clip
 
 SHORT_BODY_WORDS = 80
 MIN_REPEATED_CHARS = 25  # shorter repeats ("Read more", a sign-off) are not worth a flag
@@ -70,7 +71,7 @@ def _refresh_site(db: sqlite_utils.Database, site: str) -> None:
     for row in db.query(SITE_ROWS, [site]):
         flags = basic_warnings(row["title"], row["author"], row["published"], row["updated"], row["body_text"],
                                row["image_count"])
-        flags += [f"text repeated on {repeated[key]} of {total} posts (boilerplate?): “{_clip(text)}”"
+        flags += [f"text repeated on {repeated[key]} of {total} posts (boilerplate?): “{clip(text, 60)}”"
                   for key, text in _paragraph_keys(row).items() if key in repeated]
         title_key = _key(row["title"])
         if title_key and title_key == host:
@@ -106,6 +107,3 @@ def _host_label(site: str) -> str:
     return parts[0] if len(parts) > 1 else host
 
 
-def _clip(text: str, width: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"

@@ -9,6 +9,7 @@ from typing import Any, Iterable
 from markdownify import markdownify
 
 from scraper.models import Post
+from scraper.text import clip
 
 TITLE_WIDTH = 60
 
@@ -16,7 +17,7 @@ TITLE_WIDTH = 60
 def post_line(row: dict[str, Any]) -> str:
     """One line per post: date, title, author, URL."""
     date = (row["published"] or row["updated"] or "")[:10] or "----------"
-    title = _clip(row["title"] or "(untitled)", TITLE_WIDTH)
+    title = clip(row["title"] or "(untitled)", TITLE_WIDTH)
     gone = f"  [gone {row['gone_at'][:10]}]" if row.get("status") == "gone" and row.get("gone_at") else ""
     return f"{date}  {title:<{TITLE_WIDTH}}  {row['author'] or '-'}  {row['url']}{gone}"
 
@@ -94,5 +95,3 @@ def _wrap(paragraph: str) -> str:
                      for line in paragraph.split("\n"))
 
 
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"

@@ -9,13 +9,14 @@ from urllib.parse import urljoin
 import trafilatura
 from bs4 import BeautifulSoup, Tag
 
+from . import profiles
 from .dates import to_iso
 from .errors import ExtractionError, NotAPostError
-from . import profiles
 from .metadata import PageMeta, read_metadata, strip_site_suffix, unique_names
 from .models import Post, Section
 from .profiles.base import Visible, text
 from .sections import split_sections
+from .text import cut_at_word
 
 logger = logging.getLogger(__name__)
 
@@ -142,7 +143,5 @@ def _drop_byline(sections: list[Section]) -> tuple[list[Section], str | None]:
 
 def _excerpt(sections: list[Section]) -> str | None:
     first = next((p for s in sections for p in s.text.split("\n\n") if p.strip()), "")
-    if len(first) <= EXCERPT_CHARS:
-        return first or None
-    return first[:EXCERPT_CHARS].rsplit(" ", 1)[0] + "…"
+    return cut_at_word(first, EXCERPT_CHARS) or None
 

@@ -11,6 +11,7 @@ from dateutil import parser as dateparser
 from .dates import to_iso
 from .errors import NotAPostError
 from .models import Post, Section
+from .text import cut_at_word
 
 # Text layout.
 _SPACE_LIKE = re.compile(r"[\t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
@@ -446,6 +447,4 @@ def make_excerpt(sections: list[Section]) -> str | None:
     paragraphs = [p for p in paragraphs if not p.startswith(("- ", "1. "))]
     prose = next((p for p in paragraphs if len(p) >= 40 and _SENTENCE_END.search(p)), None)
     text = prose or next(iter(paragraphs), None)
-    if text is None or len(text) <= EXCERPT_CHARS:
-        return text
-    return text[:EXCERPT_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return cut_at_word(text, EXCERPT_CHARS) if text is not None else None

@@ -18,6 +18,8 @@ from typing import Any
 
 import sqlite_utils
 
+from scraper.text import cut_at_word
+
 from .common import ExportPost, OutDir, as_utc, first_date, is_old_host, iter_export_posts, parse_iso, safe_name
 from .summary import ExportSummary
 
@@ -48,15 +50,7 @@ def epoch_ms(value: str | None) -> int:
 
 def cut_excerpt(text: str | None, limit: int = EXCERPT_LIMIT) -> str | None:
     """The excerpt within Ghost's limit, cut at a word with an ellipsis when it is too long."""
-    if not text or not text.strip():
-        return None
-    text = text.strip()
-    if len(text) <= limit:
-        return text
-    head = text[:limit - 1]  # one character is left for the ellipsis
-    if not text[limit - 1].isspace() and len(head.split()) > 1:
-        head = head.rsplit(None, 1)[0]  # the last word was cut: drop it
-    return head.rstrip(" \t\n,;:.-\u2013\u2014") + "\u2026"
+    return cut_at_word(text, limit) if text and text.strip() else None
 
 
 def _short(text: str, limit: int) -> str:

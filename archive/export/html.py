@@ -18,6 +18,8 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import sqlite_utils
 
+from scraper.text import cut_at_word
+
 from ..web import STATIC, sanitise
 from .common import ExportPost, ImageFile, OutDir, dumps, iter_export_posts, safe_file_name, unique
 from .summary import ExportSummary
@@ -235,9 +237,7 @@ def _js_json(data: object) -> str:
 def _entry(item: ExportPost) -> Entry:
     post = item.post
     text = post.body_text
-    excerpt = " ".join((post.excerpt or text).split())
-    if len(excerpt) > EXCERPT_CHARS:
-        excerpt = excerpt[:EXCERPT_CHARS].rsplit(" ", 1)[0].rstrip(" .,;:") + "…"
+    excerpt = cut_at_word(" ".join((post.excerpt or text).split()), EXCERPT_CHARS)
     tags: dict[str, str] = {}
     for name in post.tags + post.categories:
         tags.setdefault(name.lower(), name)  # "sleep" the tag and "Sleep" the category are shown once
