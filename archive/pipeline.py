@@ -59,15 +59,10 @@ def read_file(path: Path, *, url: str | None = None) -> tuple[Post, Capture]:
         raise ArchiveError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if looks_binary(raw):
         raise NotAPostError(f"{path.name} is not an HTML page or a text dump")
-    text = decode_body(raw)
-    is_html = path.suffix.lower() in HTML_SUFFIXES or (
-        path.suffix.lower() not in TEXT_SUFFIXES and text.lstrip()[:1] == "<")
-    if is_html:
-        post = extract_post(text, url)
-        content_type = "text/html"
-    else:
-        post = parse_text(text, url)
-        content_type = "text/plain"
+    suffix = path.suffix.lower()
+    is_html = suffix in HTML_SUFFIXES or (suffix not in TEXT_SUFFIXES and decode_body(raw).lstrip()[:1] == "<")
+    content_type = "text/html" if is_html else "text/plain"
+    post = extract_capture(raw, content_type, url)
     post.url = url or post.canonical_url or path.resolve().as_uri()
     capture = Capture(url=post.url, body=raw, fetched_at=now_iso(), content_type=content_type)
     return post, capture
@@ -135,7 +130,7 @@ def _reextract_url(db: sqlite_utils.Database, url: str, summary: ReextractSummar
     summary.run.record(save_post(db, post, seen_at=existing["last_seen"] if existing else page["fetched_at"]), url)
 
 
-def extract_capture(body: bytes, content_type: str | None, url: str) -> Post:
+def extract_capture(body: bytes, content_type: str | None, url: str | None) -> Post:
     """A stored raw page back into a Post: text dumps through parse_text, everything else as HTML."""
     text = decode_body(body, content_type)
     if (content_type or "").startswith("text/plain"):

@@ -235,11 +235,9 @@ def _from_listings(fetcher: Fetcher, root: str, base: str, listing_sitemaps: lis
 
 
 def _sitemap_locs(fetcher: Fetcher, url: str) -> list[str]:
-    try:
-        tree = _parse_xml(_gunzip(fetcher.fetch(url).body))
-    except (FetchError, ValueError):
-        return []
-    return [loc for loc in (_text(n, "loc") for n in tree if _local(n.tag) == "url") if loc]
+    """The <loc>s of a category/tag sitemap; one that cannot be read only costs its listing pages."""
+    tree = _read_sitemap(fetcher, url, False, [])
+    return [loc for loc in (_text(n, "loc") for n in tree if _local(n.tag) == "url") if loc] if tree is not None else []
 
 
 def _listing_links(soup: BeautifulSoup, base: str) -> Iterator[str]:
