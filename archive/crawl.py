@@ -24,8 +24,7 @@ from scraper.urls import clean_url, same_site, url_key
 
 from .pipeline import HTML_TYPES, Progress, RunSummary
 from .quality import refresh_warnings
-from .store import (Capture, body_sha256, latest_capture, mark_gone, now_iso, save_capture, save_post, site_of,
-                    touch_post)
+from .store import (Capture, body_sha256, latest_capture, mark_gone, now_iso, save_capture, save_post, touch_post)
 
 logger = logging.getLogger(__name__)
 
@@ -180,7 +179,7 @@ class SiteRun:
             self.db["runs"].update(self.run_id, {
                 "finished_at": now_iso(), "new": len(s.new), "changed": len(s.changed), "unchanged": len(s.unchanged),
                 "gone": len(s.gone), "skipped": len(s.skipped), "failed": len(s.failed)})
-        refresh_warnings(self.db, {site_of(u) for u in s.new + s.changed + s.unchanged})
+        refresh_warnings(self.db, s.changed_sites())
 
     def _log(self, url: str, outcome: str, error: str | None = None) -> None:
         with self.db.atomic():

@@ -38,6 +38,10 @@ class RunSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
     warnings: list[str] = field(default_factory=list)  # e.g. a sitemap that could not be read
 
+    def changed_sites(self) -> set[str]:
+        """Hosts whose posts were added or changed: the only ones whose quality flags can have moved."""
+        return {site_of(url) for url in self.new + self.changed}
+
     def record(self, outcome: str, url: str) -> None:
         getattr(self, outcome).append(url)
 
@@ -83,12 +87,8 @@ def import_files(db: sqlite_utils.Database, paths: list[Path], *, url: str | Non
             summary.record(save_post(db, post, capture=capture), post.url)
         if progress:
             progress(str(path))
-    refresh_warnings(db, _sites(summary))
+    refresh_warnings(db, summary.changed_sites())
     return summary
-
-
-def _sites(summary: RunSummary) -> set[str]:
-    return {site_of(url) for url in summary.new + summary.changed + summary.unchanged}
 
 
 @dataclass
@@ -111,7 +111,7 @@ def reextract(db: sqlite_utils.Database, *, progress: Progress | None = None) ->
         _reextract_url(db, url, summary)
         if progress:
             progress(url)
-    refresh_warnings(db, _sites(summary.run))
+    refresh_warnings(db, summary.run.changed_sites())
     return summary
 
 

@@ -193,6 +193,8 @@ def save_post(db: sqlite_utils.Database, post: Post, *, capture: Capture | None 
             outcome = "unchanged" if existing[1] == digest else "changed"
             if outcome == "changed":
                 _keep_version(db, post_id)
+            else:
+                del row["warnings"]  # same content, same flags: keep the site-wide ones refresh_warnings set
             db["posts"].update(post_id, row)
         _replace_children(db, post_id, post)
     return outcome

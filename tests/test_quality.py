@@ -64,6 +64,15 @@ def test_text_on_most_posts_of_a_site_is_flagged_as_boilerplate(db_path):
     assert warnings_of(db, "https://www.wildfloweracupuncture.com/post/other") == []
 
 
+def test_unchanged_resave_keeps_the_site_wide_flags(db_path):
+    db = open_archive(db_path)
+    for topic in ("Sleep", "Pain", "Stress"):
+        save_post(db, post(topic.lower(), long_paragraph(topic), BOILERPLATE))
+    refresh_warnings(db)
+    assert save_post(db, post("sleep", long_paragraph("Sleep"), BOILERPLATE)) == "unchanged"
+    assert warnings_of(db, "https://www.wildfloweracupuncture.com/post/sleep")[0].startswith("text repeated on 3")
+
+
 def test_title_equal_to_the_site_name_is_flagged(db_path):
     db = open_archive(db_path)
     save_post(db, post("home", long_paragraph("Welcome"), title="Wildflower Acupuncture"))
