@@ -48,6 +48,25 @@ class Hit:
 
 def ensure_index(db: sqlite_utils.Database) -> None:
     """Create the FTS tables and their triggers once (filling them from what is already archived)."""
+    _create_indexes(db)
+    for table, columns in (("posts", POST_FTS_COLUMNS), ("sections", SECTION_FTS_COLUMNS)):
+        _narrow_update_trigger(db, table, columns)
+
+
+def _narrow_update_trigger(db: sqlite_utils.Database, table: str, columns: tuple[str, ...]) -> None:
+    """sqlite-utils' update trigger re-indexes a row whatever column changes; every crawl touches last_seen
+    and status of every post, so only a change to an indexed column should cost a re-index."""
+    row = db.execute("select sql from sqlite_master where type = 'trigger' and name = ?", [f"{table}_au"]).fetchone()
+    if row is None or "UPDATE OF" in row[0]:
+        return
+    names = ", ".join(f'"{c}"' for c in columns)
+    narrowed = row[0].replace(f'AFTER UPDATE ON "{table}"', f'AFTER UPDATE OF {names} ON "{table}"', 1)
+    with db.atomic():
+        db.execute(f'drop trigger "{table}_au"')
+        db.execute(narrowed)
+
+
+def _create_indexes(db: sqlite_utils.Database) -> None:
     if not db["posts_fts"].exists():
         db["posts"].enable_fts(POST_FTS_COLUMNS, create_triggers=True, tokenize=TOKENIZE)
         with db.atomic():  # `order by rank` then ranks with these weights (also in Datasette)

@@ -196,7 +196,8 @@ def save_post(db: sqlite_utils.Database, post: Post, *, capture: Capture | None 
             else:
                 del row["warnings"]  # same content, same flags: keep the site-wide ones refresh_warnings set
             db["posts"].update(post_id, row)
-        _replace_children(db, post_id, post)
+        if outcome != "unchanged":  # the hash covers sections, images and tags: the same rows are there already
+            _replace_children(db, post_id, post)
     return outcome
 
 

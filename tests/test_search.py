@@ -137,3 +137,12 @@ def test_bad_raw_query_is_one_error_line(db, db_path):
     result = CliRunner().invoke(cli, ["search", "neuropathy AND (", "--raw", "--db", str(db_path)])
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: bad search query")
+
+
+def test_touching_a_post_does_not_reindex_it_but_editing_it_does(db):
+    trigger = db.execute("select sql from sqlite_master where name = 'posts_au'").fetchone()[0]
+    assert 'AFTER UPDATE OF "title", "headings", "excerpt", "body_text" ON "posts"' in trigger
+    db.execute("update posts set last_seen = '2030-01-01', status = 'gone' where slug = 'sleep'")
+    assert titles(search(db, "tingling")) == ["Herbs for Better Sleep"]
+    db.execute("update posts set body_text = 'only insomnia now' where slug = 'sleep'")
+    assert titles(search(db, "tingling")) == [] and titles(search(db, "insomnia")) == ["Herbs for Better Sleep"]
