@@ -29,7 +29,8 @@ POST_COLUMNS = {
     "id": int, "url": str, "site": str, "slug": str, "title": str, "author": str, "published": str,
     "updated": str, "excerpt": str, "body_text": str, "body_html": str, "content_hash": str, "status": str,
     "first_seen": str, "last_seen": str, "canonical_url": str, "language": str, "warnings": str,
-    "author_url": str, "lastmod": str, "gone_at": str, "headings": str,
+    "author_url": str, "lastmod": str, "gone_at": str, "headings": str, "author_account": str,
+    "translations": str,
 }
 
 
@@ -112,6 +113,10 @@ def _create_tables(db: sqlite_utils.Database) -> None:
                         if_not_exists=True)
     _add_missing_columns(db["images"], IMAGE_COLUMNS)
     db["images"].create_index(["src"], if_not_exists=True)
+    # Other URLs that gave the same post (an old /single-post/ address, a redirect's source): one row each.
+    db["aliases"].create({"url": str, "post_id": int}, pk="url", foreign_keys=[("post_id", "posts", "id")],
+                         if_not_exists=True)
+    db["aliases"].create_index(["post_id"], if_not_exists=True)
     db["tags"].create({"post_id": int, "name": str, "kind": str}, pk=("post_id", "kind", "name"),
                       foreign_keys=[("post_id", "posts", "id")], if_not_exists=True)
     db["pages"].create({"id": int, "url": str, "fetched_at": str, "status_code": int, "content_type": str,
@@ -198,7 +203,21 @@ def save_post(db: sqlite_utils.Database, post: Post, *, capture: Capture | None 
             db["posts"].update(post_id, row)
         if outcome != "unchanged":  # the hash covers sections, images and tags: the same rows are there already
             _replace_children(db, post_id, post)
+        _save_aliases(db, post_id, post)
     return outcome
+
+
+def _save_aliases(db: sqlite_utils.Database, post_id: int, post: Post) -> None:
+    """Remember the post's other URLs; an alias only ever adds, so an old address is never forgotten."""
+    for url in dict.fromkeys(post.aliases):
+        if url != post.url:
+            db.execute("insert into aliases (url, post_id) values (?, ?) "
+                       "on conflict(url) do update set post_id = excluded.post_id", [url, post_id])
+
+
+def post_aliases(db: sqlite_utils.Database, post_id: int) -> list[str]:
+    """The other URLs a post was found at, oldest first (for redirect maps and aliases)."""
+    return [r["url"] for r in db.query("select url from aliases where post_id = ? order by rowid", [post_id])]
 
 
 def touch_post(db: sqlite_utils.Database, url: str, *, seen_at: str, lastmod: str | None = None) -> None:
@@ -241,6 +260,8 @@ def _post_row(post: Post, digest: str, seen_at: str) -> dict[str, Any]:
         "last_seen": seen_at, "canonical_url": post.canonical_url, "language": post.language,
         "warnings": json.dumps(post_warnings(post)), "author_url": post.author_url, "gone_at": None,
         "headings": "\n".join(s.heading for s in post.sections if s.heading),
+        "author_account": post.author_account,
+        "translations": json.dumps(post.translations, sort_keys=True, ensure_ascii=False) if post.translations else None,
     }
 
 
@@ -314,7 +335,8 @@ def load_post(db: sqlite_utils.Database, row: dict[str, Any]) -> Post:
     return Post(url=row["url"], title=row["title"], author=row["author"], published=row["published"],
                 updated=row["updated"], sections=sections, images=images, tags=tags["tag"],
                 categories=tags["category"], excerpt=row["excerpt"], canonical_url=row["canonical_url"],
-                language=row["language"], author_url=row["author_url"])
+                language=row["language"], author_url=row["author_url"], author_account=row.get("author_account"),
+                translations=json.loads(row.get("translations") or "{}"), aliases=post_aliases(db, post_id))
 
 
 def post_versions(db: sqlite_utils.Database, row: dict[str, Any]) -> list[dict[str, Any]]:

@@ -25,6 +25,9 @@ class Image:
     caption: str | None = None
 
 
+ARCHIVE_ONLY = ("author_url", "author_account", "translations", "aliases")
+
+
 @dataclass
 class Post:
     url: str | None
@@ -39,12 +42,17 @@ class Post:
     excerpt: str | None = None
     canonical_url: str | None = None
     language: str | None = None
-    author_url: str | None = None  # the author's profile page, where the page gives one (archive-only)
+    # Kept in the archive, not in to_dict (whose keys are the contract's):
+    author_url: str | None = None  # the author's profile page, where the page gives one
+    author_account: str | None = None  # the site account that published a guest writer's post
+    translations: dict[str, str] = field(default_factory=dict)  # language -> URL of the same post in it
+    aliases: list[str] = field(default_factory=list)  # other URLs that gave this same post
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready data with exactly the contract's keys (author_url is kept in the archive, not here)."""
+        """JSON-ready data with exactly the contract's keys (the archive-only fields are left out)."""
         data = asdict(self)
-        data.pop("author_url")
+        for key in ARCHIVE_ONLY:
+            data.pop(key)
         return data
 
     @property

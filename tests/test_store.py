@@ -100,3 +100,24 @@ def test_sqlite_file_of_another_tool_is_refused_for_reading(tmp_path):
         conn.execute("create table things (id integer)")
     with pytest.raises(ArchiveError, match="no posts table"):
         open_archive(path, create=False)
+
+
+def test_archive_only_fields_read_back_but_stay_out_of_to_dict(db_path):
+    db = open_archive(db_path)
+    post = sample_post(author="Natalie Cheary", author_account="Office Manager",
+                       translations={"es": "https://www.example-clinic.com/es/post/cupping-101"},
+                       aliases=["https://www.example-clinic.com/single-post/cupping-101"])
+    save_post(db, post)
+    loaded = load_post(db, find_post(db, post.url))
+    assert (loaded.author_account, loaded.translations, loaded.aliases) == (
+        "Office Manager", {"es": "https://www.example-clinic.com/es/post/cupping-101"},
+        ["https://www.example-clinic.com/single-post/cupping-101"])
+    assert not {"author_account", "translations", "aliases"} & set(loaded.to_dict())
+
+
+def test_an_alias_is_kept_when_a_later_save_does_not_name_it(db_path):
+    db = open_archive(db_path)
+    save_post(db, sample_post(aliases=["https://www.example-clinic.com/single-post/cupping-101"]))
+    save_post(db, sample_post(title="Cupping 101, revised"))
+    assert load_post(db, find_post(db, sample_post().url)).aliases == [
+        "https://www.example-clinic.com/single-post/cupping-101"]
