@@ -1,77 +1,59 @@
 """HTML page -> Post: metadata from the head, on-screen facts and the body from the platform's profile."""
 from __future__ import annotations
 
+import copy
 import logging
-import re
 from datetime import datetime
-from urllib.parse import urljoin
 
 import trafilatura
-from bs4 import BeautifulSoup, Tag
 
 from . import profiles
+from .byline import find_byline
 from .dates import to_iso
 from .errors import ExtractionError, NotAPostError
-from .metadata import PageMeta, read_metadata, strip_site_suffix, unique_names
+from .metadata import PageMeta, absolute_url, read_metadata, strip_site_suffix, unique_names
 from .models import Post, Section
-from .profiles.base import Visible, text
+from .page import Page, body_soup, parse_page
+from .profiles import generic, wix
+from .profiles.base import Visible, text_of
 from .sections import split_sections
 from .text import cut_at_word
 
 logger = logging.getLogger(__name__)
 
 EXCERPT_CHARS = 200
-BYLINE = re.compile(r"^(?:by|written by|posted by)\s+(?P<name>[^\n,|·]{2,60}?)\s*$", re.I)
-MAX_DEPTH = 256  # real pages nest ~30 elements deep; the section walk recurses at every level
 
 
 def extract_post(html: str, url: str | None = None, *, now: datetime | None = None) -> Post:
     """Extract one blog post; raise NotAPostError for pages without article content."""
-    if not isinstance(html, str) or not html.strip():
-        raise ExtractionError("empty page")
+    page = parse_page(html, url)
     try:
-        soup = BeautifulSoup(html, "lxml")
-    except Exception as exc:  # lxml rejects some byte soup outright
-        raise ExtractionError(f"unparsable HTML: {exc}") from exc
-    if soup.find("html") is None and soup.find("body") is None:
-        raise ExtractionError("not an HTML page")
-    if _too_deep(soup, MAX_DEPTH):
-        raise ExtractionError("page nested too deeply")
-    try:
-        return _extract(soup, html, url, now)
-    except RecursionError as exc:  # a safety net: the depth check above should keep every walk shallow enough
+        return _extract(page, now)
+    except RecursionError as exc:  # a safety net: the depth check should keep every walk shallow enough
         raise ExtractionError("page nested too deeply") from exc
 
 
-def _too_deep(soup: BeautifulSoup, limit: int) -> bool:
-    """True when some element is nested more than `limit` elements deep (checked without recursion)."""
-    depths = {id(soup): 0}
-    for node in soup.descendants:
-        if isinstance(node, Tag):
-            depth = depths[id(node.parent)] + 1
-            if depth > limit:
-                return True
-            depths[id(node)] = depth
-    return False
-
-
-def _extract(soup: BeautifulSoup, html: str, url: str | None, now: datetime | None) -> Post:
-    meta = read_metadata(soup, url)
-    profile = profiles.choose(soup)
-    visible = profile.visible(soup, now=now)
-    body = profile.body(soup, html, url, meta)
-    sections, images = split_sections(body, url or meta.canonical_url) if body is not None else ([], [])
-    title = _title(meta, visible, soup)
+def _extract(page: Page, now: datetime | None) -> Post:
+    meta = read_metadata(page.tree, page.url)
+    profile = profiles.choose(page)
+    visible = profile.visible(page, now=now)
+    body = profile.body(page, meta)
+    base = page.url or meta.canonical_url
+    sections, images = split_sections(body_soup(body), base) if body else ([], [])
+    title = _title(meta, visible, page, profile)
     sections = _drop_title_heading(sections, title)
-    sections, byline = _drop_byline(sections)
-    if not any(s.text or s.heading or s.html for s in sections) and not images:
+    # A Wix post article with its title is a post even when its body is media the served HTML cannot show.
+    if not any(s.text or s.heading or s.html for s in sections) and not images and not (profile is wix and title):
         raise NotAPostError("not a blog post: no article text found")
-    author = meta.author or visible.author or byline
+    declared = _first(visible.author, meta.author) if profile is wix else _first(meta.author, visible.author)
     published = to_iso(meta.published, now=now) or visible.published
+    if profile is not wix:
+        published = _same_day_or(published, _trafilatura_date(page))
+    author, account = _author(declared, find_byline(sections))
     if not author or not (published or meta.updated or visible.updated):
-        author, published = _trafilatura_fallback(html, url, author, published)
+        author, published = _trafilatura_fallback(page, author, published)
     return Post(
-        url=url,
+        url=page.url,
         title=title,
         author=author,
         published=published,
@@ -83,18 +65,48 @@ def _extract(soup: BeautifulSoup, html: str, url: str | None, now: datetime | No
         excerpt=meta.excerpt or _excerpt(sections),
         canonical_url=meta.canonical_url,
         language=meta.language,
-        author_url=_absolute(meta.author_url or visible.author_url, url or meta.canonical_url),
+        author_url=absolute_url(meta.author_url or visible.author_url, base),
+        author_account=account,
+        translations=meta.translations,
     )
 
 
-def _trafilatura_fallback(html: str, url: str | None, author: str | None,
+def _author(declared: str | None, byline: str | None) -> tuple[str | None, str | None]:
+    """The writer a body's opening byline names is the author; the account that posted it is kept beside it."""
+    if not byline:
+        return declared, None
+    if declared and declared.casefold() != byline.casefold():
+        return byline, declared
+    return byline, None
+
+
+def _trafilatura_date(page: Page) -> str | None:
+    """htmldate's reading of the page (through trafilatura), which generic pages are already run through."""
+    document = generic.main_document(page)
+    return to_iso(document.date) if document is not None and document.date else None
+
+
+def _same_day_or(ours: str | None, theirs: str | None) -> str | None:
+    """Our date where it falls on the day trafilatura found (it keeps the time), else trafilatura's.
+
+    On real article pages trafilatura's date finding was right more often than the JSON-LD and meta dates,
+    which are often the moment of indexing in UTC rather than the day the page shows.
+    """
+    if ours and theirs and ours[:10] != theirs[:10]:
+        return theirs
+    return ours or theirs
+
+
+def _trafilatura_fallback(page: Page, author: str | None,
                           published: str | None) -> tuple[str | None, str | None]:
     """trafilatura's own author and date finding (bylines, URL dates, htmldate) for what the page did not say."""
-    try:
-        found = trafilatura.extract_metadata(html, default_url=url)
-    except Exception:  # noqa: BLE001 (a fallback must never cost us the post)
-        logger.debug("trafilatura metadata failed", exc_info=True)
-        return author, published
+    found = generic.main_document(page) if "trafilatura" in page.cache else None
+    if found is None:
+        try:
+            found = trafilatura.extract_metadata(copy.deepcopy(page.tree), default_url=page.url)
+        except Exception:  # noqa: BLE001 (a fallback must never cost us the post)
+            logger.debug("trafilatura metadata failed", exc_info=True)
+            return author, published
     if found is None:
         return author, published
     if not author and found.author:  # trafilatura joins several authors with "; "
@@ -104,18 +116,16 @@ def _trafilatura_fallback(html: str, url: str | None, author: str | None,
     return author, published
 
 
-def _absolute(link: str | None, base: str | None) -> str | None:
-    if not link:
-        return None
-    absolute = urljoin(base or "", link.strip())
-    return absolute if absolute.startswith(("http://", "https://")) else None
-
-
-def _title(meta: PageMeta, visible: Visible, soup: BeautifulSoup) -> str | None:
-    title = strip_site_suffix(meta.title, meta.site_name) or visible.title
-    if not title and soup.title:
-        title = strip_site_suffix(text(soup.title), meta.site_name)
-    return title or None
+def _title(meta: PageMeta, visible: Visible, page: Page, profile) -> str | None:
+    """The title the reader sees on a platform page; else the head's, without the site name; never a placeholder."""
+    head = strip_site_suffix(meta.title, meta.site_name)
+    candidates = [visible.title, head] if profile is wix else [head, visible.title]
+    candidates.append(strip_site_suffix(text_of(page.tree, "head > title"), meta.site_name))
+    site = (meta.site_name or "").casefold()
+    for title in candidates:
+        if title and title.strip().casefold() != site and not wix.is_placeholder_title(title):
+            return title.strip()
+    return None
 
 
 def _drop_title_heading(sections: list[Section], title: str | None) -> list[Section]:
@@ -128,20 +138,11 @@ def _drop_title_heading(sections: list[Section], title: str | None) -> list[Sect
     return sections
 
 
-def _drop_byline(sections: list[Section]) -> tuple[list[Section], str | None]:
-    """A 'By Jane Doe' paragraph opening the body is the byline, not text: take the name, drop the line."""
-    if not sections or sections[0].heading:
-        return sections, None
-    first = sections[0]
-    head, _, rest = first.text.partition("\n\n")
-    match = BYLINE.match(head)
-    if not match:
-        return sections, None
-    html = re.sub(r"^\s*<p>.*?</p>\s*", "", first.html, count=1, flags=re.S)
-    return [Section(None, 1, rest, html)] + sections[1:], match["name"]
-
-
 def _excerpt(sections: list[Section]) -> str | None:
     first = next((p for s in sections for p in s.text.split("\n\n") if p.strip()), "")
     return cut_at_word(first, EXCERPT_CHARS) or None
+
+
+def _first(*values: str | None) -> str | None:
+    return next((v for v in values if v and v.strip()), None)
 

@@ -1,6 +1,11 @@
-"""Post metadata from the strongest source a page has: JSON-LD, then OpenGraph/article:* meta, then markup."""
+"""Post metadata from the strongest source a page has: JSON-LD, then OpenGraph/article:* meta, then markup.
+
+Read from the lxml tree. Attribute values arrive unescaped from the parser; JSON-LD is raw script text, whose
+strings Wix and many CMSs write HTML-escaped ('Mental Health &amp; Wellness'), so each is unescaped once here.
+"""
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
@@ -8,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from lxml.html import HtmlElement
 
 from .urls import host_key, normalize_url
 
@@ -37,14 +42,15 @@ class PageMeta:
     og_type: str | None = None
     tags: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
+    translations: dict[str, str] = field(default_factory=dict)  # hreflang -> URL, this page's own language left out
     article: dict[str, Any] | None = None  # the JSON-LD item that describes this very page
 
 
-def read_metadata(soup: BeautifulSoup, url: str | None) -> PageMeta:
-    meta = _meta_tags(soup)
-    canonical = _canonical(soup, url)
+def read_metadata(tree: HtmlElement, url: str | None) -> PageMeta:
+    meta = _meta_tags(tree)
+    canonical = _canonical(tree, url)
     page_urls = {u for u in (url, canonical, meta.get("og:url")) if u}
-    items = list(json_ld_items(soup))
+    items = list(json_ld_items(tree))
     article = pick_article(items, page_urls)
     site_name = _site_name(meta, items)
     return PageMeta(
@@ -57,20 +63,23 @@ def read_metadata(soup: BeautifulSoup, url: str | None) -> PageMeta:
         updated=_first(_ld_text(article, "dateModified"), meta.get("article:modified_time"),
                        meta.get("og:updated_time")),
         excerpt=_first(_ld_text(article, "description"), meta.get("og:description"), meta.get("description")),
-        canonical_url=_first(canonical, meta.get("og:url"), _ld_text(article, "url")),
-        language=_language(soup, meta, article),
+        canonical_url=_first(canonical, absolute_url(meta.get("og:url"), url), absolute_url(_ld_text(article, "url"), url)),
+        language=_language(tree, meta, article),
         site_name=site_name,
         og_type=meta.get("og:type"),
         tags=unique_names(_ld_keywords(article) + meta.get_all("article:tag")),
         categories=unique_names(_ld_list(article, "articleSection") + meta.get_all("article:section")),
+        translations=_translations(tree, url or canonical),
         article=article,
     )
 
 
-def json_ld_items(soup: BeautifulSoup) -> Iterator[dict[str, Any]]:
+def json_ld_items(tree: HtmlElement) -> Iterator[dict[str, Any]]:
     """Every JSON-LD object on the page, @graph and lists flattened; broken blocks skipped."""
-    for script in soup.find_all("script", type=re.compile(r"application/ld\+json", re.I)):
-        raw = script.string or script.get_text()
+    for script in tree.iter("script"):
+        if "ld+json" not in (script.get("type") or "").lower():
+            continue
+        raw = script.text or ""
         try:
             data = json.loads(raw.strip(), strict=False)
             items = list(_flatten(data))
@@ -145,9 +154,9 @@ def _authors(article: dict[str, Any] | None, items: list[dict[str, Any]]) -> lis
 def ld_author(article: dict[str, Any] | None, items: list[dict[str, Any]] = ()) -> str | None:
     names = []
     for person in _authors(article, list(items)):
-        name = person.get("name") if isinstance(person, dict) else person
-        if isinstance(name, str) and name.strip() and not name.strip().startswith("http"):
-            names.append(" ".join(name.split()))
+        name = ld_string(person.get("name") if isinstance(person, dict) else person)
+        if name and not name.startswith("http"):
+            names.append(name)
     return ", ".join(unique_names(names)) or None
 
 
@@ -168,19 +177,24 @@ def _ld_text(article: dict[str, Any] | None, key: str) -> str | None:
         value = value[0]
     if isinstance(value, dict):
         value = value.get("@id") or value.get("url") or value.get("name")
-    return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
+    return ld_string(value) or None
+
+
+def ld_string(value: Any) -> str:
+    """A JSON-LD string as a reader sees it: HTML entities decoded once, whitespace folded ('' for non-strings)."""
+    return " ".join(html.unescape(value).split()) if isinstance(value, str) else ""
 
 
 def _ld_list(article: dict[str, Any] | None, key: str) -> list[str]:
     value = (article or {}).get(key)
     values = value if isinstance(value, list) else [value]
-    return [" ".join(v.split()) for v in values if isinstance(v, str) and v.strip()]
+    return [text for text in map(ld_string, values) if text]
 
 
 def _ld_keywords(article: dict[str, Any] | None) -> list[str]:
     value = (article or {}).get("keywords")
     if isinstance(value, str):
-        return [k.strip() for k in value.split(",") if k.strip()]
+        return [k.strip() for k in ld_string(value).split(",") if k.strip()]
     return _ld_list(article, "keywords")
 
 
@@ -199,9 +213,9 @@ class _Meta(dict):
         return list(self.repeated.get(key, []))
 
 
-def _meta_tags(soup: BeautifulSoup) -> _Meta:
+def _meta_tags(tree: HtmlElement) -> _Meta:
     found = _Meta()
-    for tag in soup.find_all("meta"):
+    for tag in tree.iter("meta"):
         key = tag.get("property") or tag.get("name") or tag.get("itemprop")
         value = tag.get("content")
         if isinstance(key, str) and isinstance(value, str) and value.strip():
@@ -217,26 +231,48 @@ def _meta_author(meta: _Meta) -> str | None:
     return None
 
 
-def _canonical(soup: BeautifulSoup, url: str | None) -> str | None:
-    link = soup.find("link", rel=lambda r: r and "canonical" in r, href=True)
-    if not link or not link["href"].strip():
+def _links(tree: HtmlElement, rel: str) -> Iterator[HtmlElement]:
+    for link in tree.iter("link"):
+        if rel in (link.get("rel") or "").lower().split() and (link.get("href") or "").strip():
+            yield link
+
+
+def _canonical(tree: HtmlElement, url: str | None) -> str | None:
+    link = next(_links(tree, "canonical"), None)
+    return absolute_url(link.get("href"), url) if link is not None else None
+
+
+def absolute_url(link: str | None, base: str | None) -> str | None:
+    """A link made absolute against the page's URL; None when it cannot be (no base for a relative link)."""
+    if not link or not link.strip():
         return None
-    return urljoin(url or "", link["href"].strip())
+    absolute = urljoin(base or "", link.strip())
+    return absolute if absolute.startswith(("http://", "https://")) else None
+
+
+def _translations(tree: HtmlElement, url: str | None) -> dict[str, str]:
+    """The page's hreflang alternates (Wix Multilingual: ?lang=xx or a /xx/ prefix), the page itself left out."""
+    found: dict[str, str] = {}
+    own = _url_key(url) if url else None
+    for link in _links(tree, "alternate"):
+        lang = (link.get("hreflang") or "").strip()
+        href = absolute_url(link.get("href"), url)
+        if lang and href and lang.lower() != "x-default" and _url_key(href) != own:
+            found.setdefault(lang, href)
+    return found
 
 
 def _site_name(meta: _Meta, items: list[dict[str, Any]]) -> str | None:
     if meta.get("og:site_name"):
         return meta["og:site_name"]
     for item in items:
-        if ld_types(item) & SITE_TYPES and isinstance(item.get("name"), str):
-            return item["name"].strip()
+        if ld_types(item) & SITE_TYPES and ld_string(item.get("name")):
+            return ld_string(item["name"])
     return None
 
 
-def _language(soup: BeautifulSoup, meta: _Meta, article: dict[str, Any] | None) -> str | None:
-    html = soup.find("html")
-    lang = html.get("lang") if isinstance(html, Tag) else None
-    value = _first(_ld_text(article, "inLanguage"), lang if isinstance(lang, str) else None, meta.get("og:locale"))
+def _language(tree: HtmlElement, meta: _Meta, article: dict[str, Any] | None) -> str | None:
+    value = _first(_ld_text(article, "inLanguage"), tree.get("lang"), meta.get("og:locale"))
     return value.replace("_", "-") if value else None
 
 

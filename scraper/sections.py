@@ -1,12 +1,15 @@
-"""A post body (an HTML element) split into sections at its headings, with clean HTML, plain text and images."""
+"""A post body (plain HTML, as a profile gives it) split into sections at its headings: clean HTML, text, images.
+
+Sections follow the page's own headings (h2-h6) only: a bold paragraph stays a bold paragraph. Platform
+knowledge (Wix media ids, players) lives in the profiles, which hand over plain <figure>/<img>/<a> markup.
+"""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from html import escape
 from typing import Iterator
-from urllib.parse import unquote, urljoin
+from urllib.parse import urljoin
 
 import nh3
 from bs4 import Comment, NavigableString, Tag
@@ -26,12 +29,8 @@ ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "s", "sub", "sup", "co
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt"}, "td": {"colspan", "rowspan"},
                       "th": {"colspan", "rowspan"}, "ol": {"start"},
                       "*": set()}  # no generic attributes: nh3 would otherwise keep title and lang everywhere
-WIX_MEDIA = "https://static.wixstatic.com/media/"
-WIX_MEDIA_ID = re.compile(r"^[0-9a-f]{6}_[0-9a-f]{32}(~mv2)?\.[a-z0-9]+$", re.I)
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
 _WHITESPACE = re.compile(r"\s+")
-FAKE_HEADING_LEVEL = 3  # a bold paragraph used as a heading sits under the post's own h2s, if any
-MAX_FAKE_HEADING_CHARS = 100
 # Real attribute values are far shorter; megabyte ones only make nh3 slow (quadratic on '&' and U+0080-U+00BF).
 MAX_ATTRIBUTE_CHARS = 100_000
 
@@ -108,15 +107,13 @@ def _element(el: Tag, base: str | None) -> Iterator[_Block | _Heading]:
         if text:
             yield _Heading(HEADINGS[name], text)
         return
-    if name in {"figure", "wow-image", "img", "picture", "iframe", "video"}:
+    if name in {"figure", "img", "picture", "iframe", "video", "audio"}:
         block = _figure(el, base)
         if block:
             yield block
         return
-    if name == "p" and (heading := _bold_heading(el)):
-        yield _Heading(FAKE_HEADING_LEVEL, heading)
-        return
-    if name in BLOCKS and not el.find(_is_heading_or_figure):
+    # A list is one block whatever it holds: a heading inside a list item belongs to the item.
+    if name in {"ul", "ol"} or (name in BLOCKS and not el.find(_is_heading_or_figure)):
         block = _text_block(el, base)
         if block:
             yield block
@@ -126,11 +123,11 @@ def _element(el: Tag, base: str | None) -> Iterator[_Block | _Heading]:
 
 def _is_structural(tag: Tag) -> bool:
     return isinstance(tag, Tag) and (tag.name in HEADINGS or tag.name in BLOCKS or tag.name in
-                                     {"figure", "wow-image", "img", "div", "section", "picture"})
+                                     {"figure", "img", "div", "section", "picture", "iframe", "video"})
 
 
 def _is_heading_or_figure(tag: Tag) -> bool:
-    return isinstance(tag, Tag) and (tag.name in HEADINGS or tag.name in {"figure", "wow-image"})
+    return isinstance(tag, Tag) and (tag.name in HEADINGS or tag.name == "figure")
 
 
 def _inline_block(nodes: list, base: str | None) -> Iterator[_Block]:
@@ -144,23 +141,26 @@ def _text_block(el: Tag, base: str | None) -> _Block | None:
     if el.name == "hr":
         return None
     text = _block_text(el)
-    images = [img for img in (_image(i, base) for i in el.find_all(["img", "wow-image"])) if img]
+    images = [img for img in (_image(i, base) for i in el.find_all("img")) if img]
     if not text and not images:
         return None
     return _Block(_absolute_links(str(el), base), text, images)
 
 
 def _figure(el: Tag, base: str | None) -> _Block | None:
-    candidates = [el] if el.name in {"img", "wow-image"} else el.find_all(["wow-image", "img"])
+    """An image as a figure with its alt and caption; the caption is text a reader sees, so it is section text."""
+    candidates = [el] if el.name == "img" else el.find_all("img")
     image = next((img for img in (_image(c, base) for c in candidates) if img), None)
+    caption = _inline_text(el.find("figcaption")) if el.name == "figure" else ""
     if image is None:
-        return _embed_link(el, base)
-    caption_el = el.find("figcaption") if el.name == "figure" else None
-    image.caption = _inline_text(caption_el) or None
+        return _embed_link(el, base) or (_Block(f"<figure><figcaption>{escape(caption, quote=False)}</figcaption>"
+                                                f"</figure>", caption) if caption else None)
+    image.caption = caption or None
     html = f'<figure><img src="{escape(image.src)}" alt="{escape(image.alt or "")}">'
     if image.caption:
         html += f"<figcaption>{escape(image.caption, quote=False)}</figcaption>"
-    return _Block(html + "</figure>", "", [image])
+    text = "" if el.get("data-caption") == "aside" else caption  # a profile may keep a caption out of the text
+    return _Block(html + "</figure>", text, [image])
 
 
 def _embed_link(el: Tag, base: str | None) -> _Block | None:
@@ -168,9 +168,9 @@ def _embed_link(el: Tag, base: str | None) -> _Block | None:
     source = el if el.get("src") or el.get("data-url") else el.find(
         lambda t: isinstance(t, Tag) and (t.get("data-url") or (t.name in {"iframe", "video", "source", "audio"}
                                                                 and t.get("src"))))
-    link = el.find("a", href=True)
+    link = el if el.name == "a" and el.get("href") else el.find("a", href=True)
     if source is not None:
-        href, label = source.get("data-url") or source.get("src"), "Video"
+        href, label = source.get("data-url") or source.get("src"), _inline_text(el.find("figcaption")) or "Video"
     elif link is not None:
         href, label = link["href"], _inline_text(link)
     else:
@@ -178,69 +178,22 @@ def _embed_link(el: Tag, base: str | None) -> _Block | None:
     href = urljoin(base or "", href.strip())
     if not href.startswith(("http://", "https://")):
         return None
-    label = f"{label}: {href}" if label and label != href else href
     # The link lives in the section HTML; a reader never sees the player's URL, so it is not section text.
-    return _Block(f'<p><a href="{escape(href)}">{escape(label, quote=False)}</a></p>', "")
-
-
-def _bold_heading(el: Tag) -> str | None:
-    """A short paragraph that is bold from end to end and ends without a full stop: a heading made by hand."""
-    text = _inline_text(el)
-    if not text or "\n" in text or len(text) > MAX_FAKE_HEADING_CHARS or len(text.split()) > 12:
-        return None
-    if text[-1] in ".,;:" or el.find(["img", "wow-image", "a"]):
-        return None
-    bold = "".join(_text_of(s) for s in el.find_all(string=True) if _inside_bold(s, el))
-    return text if _collapse(bold) == text else None
-
-
-def _inside_bold(node: NavigableString, root: Tag) -> bool:
-    for parent in node.parents:
-        if _is_bold(parent):
-            return True
-        if parent is root:
-            return False
-    return False
-
-
-def _is_bold(tag: Tag) -> bool:
-    if not isinstance(tag, Tag):
-        return False
-    style = (tag.get("style") or "").replace(" ", "").lower()
-    return tag.name in {"strong", "b"} or "font-weight:700" in style or "font-weight:bold" in style
+    return _Block(f'<p><a href="{escape(href)}">{escape(label or href, quote=False)}</a></p>', "")
 
 
 def _image(el: Tag, base: str | None) -> Image | None:
-    """An image at its original resolution (Wix: drop the /v1/ transform; skip blurred placeholders)."""
+    """An image with an address (lazy-loading attributes first; inline data: images are not kept)."""
     img = el if el.name == "img" else el.find("img")
-    wow = el if el.name == "wow-image" else el.find_parent("wow-image")
-    src = _wix_original(el, wow) or _img_src(img)
+    src = _img_src(img)
     if not src or src.startswith("data:"):
         return None
-    src = urljoin(base or "", original_image_url(src))
+    src = urljoin(base or "", src)
+    if not src.startswith(("http://", "https://")):
+        return None
     alt = img.get("alt") if isinstance(img, Tag) else None
     alt = " ".join(alt.split()) if isinstance(alt, str) and alt.strip() else None
     return Image(src=src, alt=alt, caption=None)
-
-
-def _wix_original(el: Tag, wow: Tag | None) -> str | None:
-    for node in (el, wow, el.find_parent(attrs={"data-pin-media": True})):
-        if not isinstance(node, Tag):
-            continue
-        if node.get("data-pin-media"):
-            return node["data-pin-media"]
-        info = node.get("data-image-info")
-        if info:
-            try:
-                uri = json.loads(info).get("imageData", {}).get("uri")
-            except (ValueError, AttributeError, RecursionError):
-                uri = None
-            if isinstance(uri, str) and uri:  # not a list, number or object from odd JSON
-                return uri
-        media_id = node.get("id") or ""
-        if node.name == "wow-image" and WIX_MEDIA_ID.match(unquote(media_id)):
-            return media_id
-    return None
 
 
 def _img_src(img: Tag | None) -> str | None:
@@ -254,17 +207,6 @@ def _img_src(img: Tag | None) -> str | None:
     if isinstance(srcset, str) and srcset.strip():
         return srcset.split(",")[-1].strip().split(" ")[0]
     return None
-
-
-def original_image_url(src: str) -> str:
-    """'…/media/<id>/v1/fill/w_89,h_66,…/<id>' or a bare media id -> 'https://static.wixstatic.com/media/<id>'."""
-    if WIX_MEDIA_ID.match(unquote(src)):
-        return WIX_MEDIA + unquote(src)
-    if "wixstatic.com/media/" in src:
-        src = src.split("/v1/", 1)[0]
-        head, _, media = src.partition("/media/")
-        return head.replace("http://", "https://") + "/media/" + unquote(media)
-    return src
 
 
 def clean_html(html: str) -> str:

@@ -1,9 +1,14 @@
-"""What every platform profile shares: the on-screen facts record and small markup helpers."""
+"""What every platform profile shares: the on-screen facts record and small helpers over the lxml tree."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from lxml.cssselect import CSSSelector
+from lxml.html import HtmlElement
+
+from ..page import Page, node_text
 
 
 @dataclass
@@ -19,39 +24,75 @@ class Visible:
     categories: list[str] = field(default_factory=list)
 
 
-def text(node: Tag | None) -> str:
-    return " ".join(node.get_text(" ", strip=True).split()) if isinstance(node, Tag) else ""
+@lru_cache(maxsize=None)
+def _compiled(selector: str) -> CSSSelector:
+    return CSSSelector(selector)
 
 
-def link_texts(node: Tag, marker: str) -> list[str]:
-    """Texts of the links whose href contains `marker` ('/tags/', '?category=' …), in order, once each."""
+def xpath(selector: str) -> str:
+    """A CSS selector as the XPath expression lxml runs for it."""
+    return _compiled(selector).path
+
+
+def select(node: HtmlElement, selector: str) -> list[HtmlElement]:
+    """Elements matching a CSS selector (compiled to XPath once per selector)."""
+    return _compiled(selector)(node)
+
+
+def select_one(node: HtmlElement | None, selector: str) -> HtmlElement | None:
+    if node is None:
+        return None
+    found = select(node, selector)
+    return found[0] if found else None
+
+
+def first(*nodes: HtmlElement | None) -> HtmlElement | None:
+    """The first node that exists (lxml elements without children are falsy, so `a or b` is wrong for them)."""
+    return next((node for node in nodes if node is not None), None)
+
+
+def text_of(node: HtmlElement | None, selector: str | None = None) -> str:
+    """The folded text of the node, or of the first element under it matching `selector` ('' if none)."""
+    return node_text(select_one(node, selector) if selector else node)
+
+
+def link_texts(node: HtmlElement | None, marker: str, *, site: str | None = None) -> list[str]:
+    """Texts of the links whose href contains `marker` ('/tags/', '?category=' …), in order, once each.
+
+    With `site`, only links to that host (or relative ones) count: a link to another site's tag page is a link.
+    A name is never a bare number (a pager) and loses a leading '#'.
+    """
     names: list[str] = []
-    for link in node.find_all("a", href=True):
-        if marker in link["href"]:
-            name = text(link).lstrip("#").strip()
-            if name and name not in names:
-                names.append(name)
+    if node is None:
+        return names
+    for link in node.iter("a"):
+        href = link.get("href") or ""
+        if marker not in href or (site and not _same_host(href, site)):
+            continue
+        name = node_text(link).lstrip("#").strip()
+        if name and not name.isdigit() and name not in names:
+            names.append(name)
     return names
 
 
-def without(node: Tag, selectors: tuple[str, ...]) -> Tag:
-    """The node with every element matching one of the selectors removed."""
+def _same_host(href: str, site: str) -> bool:
+    host = urlsplit(href).netloc.lower()
+    return not host or host.removeprefix("www.") == site.lower().removeprefix("www.")
+
+
+def host_of(page: Page) -> str | None:
+    return urlsplit(page.url).netloc.lower() or None if page.url else None
+
+
+def generator(page: Page) -> str:
+    tag = select_one(page.tree, 'meta[name="generator"]')
+    return (tag.get("content") or "").lower() if tag is not None else ""
+
+
+def without(node: HtmlElement, selectors: tuple[str, ...]) -> HtmlElement:
+    """The node with every element matching one of the selectors removed (their tails kept)."""
     for selector in selectors:
-        for found in node.select(selector):
-            found.decompose()
+        for found in select(node, selector):
+            if found is not node:
+                found.drop_tree()
     return node
-
-
-def first_container(soup: BeautifulSoup, selectors: tuple[str, ...], chrome: tuple[str, ...],
-                    min_chars: int = 50) -> Tag | None:
-    """The first element matching a selector that holds real text, with its chrome removed."""
-    for selector in selectors:
-        found = soup.select_one(selector)
-        if found is not None and len(found.get_text(" ", strip=True)) > min_chars:
-            return without(found, chrome)
-    return None
-
-
-def generator(soup: BeautifulSoup) -> str:
-    tag = soup.find("meta", attrs={"name": "generator"})
-    return str(tag.get("content", "")).lower() if isinstance(tag, Tag) else ""
