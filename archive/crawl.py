@@ -20,11 +20,12 @@ from scraper.errors import ExtractionError, FetchError, NotAPostError, RobotsDis
 from scraper.extract import extract_post
 from scraper.fetch import Fetcher
 from scraper.models import Post
-from scraper.urls import clean_url, same_site, url_key
+from scraper.urls import clean_url, preferred_url, same_site, url_key
 
 from .pipeline import HTML_TYPES, Progress, RunSummary
 from .quality import refresh_warnings
-from .store import (Capture, body_sha256, latest_capture, mark_gone, now_iso, save_capture, save_post, touch_post)
+from .store import (Capture, body_sha256, latest_capture, mark_gone, now_iso, post_by_address, save_capture, save_post,
+                    touch_post)
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ class SiteRun:
         """A plan per URL that needs a request; the rest is settled here without one."""
         for item in self.items:
             url = clean_url(item.url)
-            existing = next(self.db.query("select status, lastmod from posts where url = ?", [url]), None)
+            existing = post_by_address(self.db, url)
             if url_key(url) in self.resumed:
                 self._settle(url, "unchanged", existing, item, "done before the previous run stopped")
             elif existing and existing["status"] == "active" and item.lastmod and existing["lastmod"] == item.lastmod:
@@ -142,7 +143,7 @@ class SiteRun:
         if outcome.kind == "post":
             result = save_post(self.db, outcome.post, capture=outcome.capture, seen_at=seen, lastmod=item.lastmod)
             self.summary.record(result, outcome.post.url)
-            self._log(outcome.post.url, result)
+            self._log(url, result)
         elif outcome.kind in ("not_modified", "same_bytes"):
             if outcome.capture is not None:
                 save_capture(self.db, outcome.capture)
@@ -169,9 +170,15 @@ class SiteRun:
         if self.full and self.discovery.complete:  # complete: no source failed
             listed = {url_key(i.url) for i in self.discovery.urls}
             at = now_iso()
-            for row in list(self.db.query("select url from posts where status = 'active'")):
+            # A post is listed under its own address or any of its aliases (a redirect, an old /single-post/).
+            rows = self.db.query("select posts.url, group_concat(aliases.url, ' ') as aliases from posts "
+                                 "left join aliases on aliases.post_id = posts.id where status = 'active' "
+                                 "group by posts.id")
+            for row in list(rows):
                 url = row["url"]
-                if same_site(url, self.discovery.site) and url_key(url) not in listed and mark_gone(self.db, url, at=at):
+                addresses = {url_key(u) for u in [url, *(row["aliases"] or "").split()]}
+                if same_site(url, self.discovery.site) and not addresses & listed \
+                        and mark_gone(self.db, url, at=at):
                     self.summary.gone.append(url)
                     self._log(url, "gone", "no longer listed by any source")
         s = self.summary
@@ -233,6 +240,9 @@ def fetch_and_extract(fetcher: Fetcher, plan: Plan) -> Outcome:
         return Outcome(plan, "skipped", str(exc), capture=capture)
     except ExtractionError as exc:
         return Outcome(plan, "failed", str(exc), capture=capture)
+    # One post, one row: kept under its own address; the listed one and a redirect's target become aliases.
+    post.url = preferred_url(post_url, post.canonical_url)
+    post.aliases = [u for u in dict.fromkeys([clean_url(url), post_url]) if u != post.url]
     return Outcome(plan, "post", post=post, capture=capture)
 
 

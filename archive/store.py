@@ -186,7 +186,8 @@ def save_post(db: sqlite_utils.Database, post: Post, *, capture: Capture | None 
     with db.atomic():
         if capture is not None:
             _save_capture(db, capture)
-        existing = db.execute("select id, content_hash from posts where url = ?", [post.url]).fetchone()
+        existing = db.execute("select id, content_hash from posts where url = ?", [post.url]).fetchone() \
+            or _moved_from_alias(db, post)
         row = _post_row(post, digest, seen_at)
         if lastmod:
             row["lastmod"] = lastmod
@@ -207,12 +208,46 @@ def save_post(db: sqlite_utils.Database, post: Post, *, capture: Capture | None 
     return outcome
 
 
+def _moved_from_alias(db: sqlite_utils.Database, post: Post) -> tuple[int, str] | None:
+    """A post archived under one of its other addresses moves to its own (the old one becomes an alias)."""
+    for url in post.aliases:
+        row = db.execute("select id, content_hash from posts where url = ?", [url]).fetchone()
+        if row is not None:
+            db.execute("update posts set url = ?, slug = ?, site = ? where id = ?",
+                       [post.url, slug_from_url(post.url), site_of(post.url), row[0]])
+            return row
+    return None
+
+
 def _save_aliases(db: sqlite_utils.Database, post_id: int, post: Post) -> None:
-    """Remember the post's other URLs; an alias only ever adds, so an old address is never forgotten."""
+    """Remember the post's other URLs; an alias only ever adds, so an old address is never forgotten.
+
+    An alias that was archived as a post of its own (before its canonical address was known) is folded in.
+    """
     for url in dict.fromkeys(post.aliases):
-        if url != post.url:
-            db.execute("insert into aliases (url, post_id) values (?, ?) "
-                       "on conflict(url) do update set post_id = excluded.post_id", [url, post_id])
+        if url == post.url:
+            continue
+        _fold_duplicate(db, post_id, url)
+        db.execute("insert into aliases (url, post_id) values (?, ?) "
+                   "on conflict(url) do update set post_id = excluded.post_id", [url, post_id])
+
+
+def _fold_duplicate(db: sqlite_utils.Database, post_id: int, url: str) -> None:
+    """Merge the row archived under `url` into post `post_id`: its state becomes a version, its history and
+    aliases move over, its first sighting is kept. Nothing of it is lost."""
+    row = next(db.query("select id, first_seen from posts where url = ? and id != ?", [url, post_id]), None)
+    if row is None:
+        return
+    duplicate = row["id"]
+    _keep_version(db, duplicate)
+    db.execute("update versions set post_id = ? where post_id = ?", [post_id, duplicate])
+    db.execute("update aliases set post_id = ? where post_id = ?", [post_id, duplicate])
+    if row["first_seen"]:
+        db.execute("update posts set first_seen = min(coalesce(first_seen, ?1), ?1) where id = ?2",
+                   [row["first_seen"], post_id])
+    for table in ("sections", "images", "tags"):
+        db.execute(f"delete from {table} where post_id = ?", [duplicate])
+    db.execute("delete from posts where id = ?", [duplicate])
 
 
 def post_aliases(db: sqlite_utils.Database, post_id: int) -> list[str]:
@@ -226,8 +261,8 @@ def touch_post(db: sqlite_utils.Database, url: str, *, seen_at: str, lastmod: st
     if lastmod:
         changes["lastmod"] = lastmod
     with db.atomic():
-        db.execute(f"update posts set {', '.join(f'{k} = ?' for k in changes)} where url = ?",
-                   [*changes.values(), url])
+        db.execute(f"update posts set {', '.join(f'{k} = ?' for k in changes)} where url = ? "
+                   f"or id = (select post_id from aliases where url = ?)", [*changes.values(), url, url])
 
 
 def mark_gone(db: sqlite_utils.Database, url: str, *, at: str) -> bool:
@@ -236,6 +271,12 @@ def mark_gone(db: sqlite_utils.Database, url: str, *, at: str) -> bool:
         cursor = db.execute("update posts set status = 'gone', gone_at = ? where url = ? and status != 'gone'",
                             [at, url])
     return cursor.rowcount > 0
+
+
+def post_by_address(db: sqlite_utils.Database, url: str) -> dict[str, Any] | None:
+    """The post stored under this URL, or under the URL it is an alias of."""
+    return next(db.query("select * from posts where url = ? union all select * from posts where id = "
+                         "(select post_id from aliases where url = ?) limit 1", [url, url]), None)
 
 
 def latest_capture(db: sqlite_utils.Database, url: str) -> dict[str, Any] | None:

@@ -7,8 +7,10 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsp
 # Characters left as they are when a path is re-encoded (RFC 3986 pchar plus "/").
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 _PAGE_EXTENSION = re.compile(r"\.(html?|xhtml|shtml|php|aspx?|txt|text)$", re.I)
-# Query parameters that never change which post a URL shows: tracking, and Wix's language switch.
-_NOISE_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|igshid|ref|lang)$", re.I)
+# Query parameters that never change which post a URL shows (tracking). Wix Multilingual's ?lang= is not one:
+# it selects a translation, which is a post of its own; a ?lang= that changes nothing is folded by the page's
+# canonical link instead (see preferred_url).
+_NOISE_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|igshid|ref)$", re.I)
 
 
 def site_root(url: str) -> str:
@@ -30,14 +32,14 @@ def normalize_url(url: str) -> str:
 
 
 def clean_url(url: str) -> str:
-    """normalize_url without tracking parameters and ?lang=: the spelling a post is stored under."""
+    """normalize_url without tracking parameters: the spelling a post is stored under."""
     parts = urlsplit(normalize_url(url))
     kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _NOISE_PARAMS.match(k)]
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), ""))
 
 
 def url_key(url: str) -> str:
-    """What two spellings of one post share: no scheme, no 'www.', no trailing slash, no tracking or ?lang=."""
+    """What two spellings of one post share: no scheme, no 'www.', no trailing slash, no tracking parameters."""
     parts = urlsplit(clean_url(url))
     query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
     return host_key(url) + parts.path + ("?" + query if query else "")
@@ -58,3 +60,19 @@ def slug_from_url(url: str) -> str:
     path = urlsplit(url).path.rstrip("/")
     segment = unquote(path.rsplit("/", 1)[-1]) if path else ""
     return _PAGE_EXTENSION.sub("", segment) or segment
+
+
+def preferred_url(fetched: str, canonical: str | None) -> str:
+    """The address a post is kept under: its canonical link when that names the same post on the same site.
+
+    The same post is served at several addresses (Wix's old /single-post/<slug> and /post/<slug>, date paths,
+    a ?lang= that changes nothing); the canonical link says which is the post's own. It is trusted only on the
+    same site and for the same slug, so a template whose every page points at the home page changes nothing.
+    """
+    fetched = clean_url(fetched)
+    if not canonical or not same_site(canonical, fetched):
+        return fetched
+    canonical = clean_url(canonical)
+    if urlsplit(canonical).path in ("", "/") or slug_from_url(canonical).casefold() != slug_from_url(fetched).casefold():
+        return fetched
+    return canonical
