@@ -33,8 +33,8 @@ def test_fixture_page_extracts_as_expected(name):
             extract_post(html, expected["_url"])
         return
     post = extract_post(html, expected["_url"])
-    for field in ("title", "author", "author_url", "published", "updated", "tags", "categories", "canonical_url",
-                  "language"):
+    for field in ("title", "author", "author_url", "author_account", "published", "updated", "tags", "categories",
+                  "canonical_url", "language", "translations", "excerpt"):
         if field in expected:
             assert getattr(post, field) == expected[field], field
     if "headings" in expected:
@@ -49,6 +49,8 @@ def test_fixture_page_extracts_as_expected(name):
     html = "\n".join(s.html for s in post.sections)
     for fragment in expected.get("in_html", []):
         assert fragment in html
+    for fragment in expected.get("not_in_html", []):
+        assert fragment not in html
 
 
 def test_site_level_json_ld_never_supplies_the_author():
