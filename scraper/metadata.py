@@ -11,11 +11,11 @@ import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 
-from .urls import host_key, normalize_url
+from .urls import url_key
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def read_metadata(tree: HtmlElement, url: str | None) -> PageMeta:
         og_type=meta.get("og:type"),
         tags=unique_names(_ld_keywords(article) + meta.get_all("article:tag")),
         categories=unique_names(_ld_list(article, "articleSection") + meta.get_all("article:section")),
-        translations=_translations(tree, url or canonical),
+        translations=_translations(tree, {u for u in (url, canonical) if u}),
         article=article,
     )
 
@@ -132,9 +132,8 @@ def _article_urls(article: dict[str, Any]) -> set[str]:
 
 
 def _url_key(url: str) -> str:
-    """Compare URLs regardless of scheme, 'www.', trailing slash, fragment and percent-encoding."""
-    parts = urlsplit(normalize_url(url))
-    return host_key(url) + parts.path
+    """Compare URLs regardless of scheme, 'www.', trailing slash, fragment, percent-encoding and tracking."""
+    return url_key(url)
 
 
 def _authors(article: dict[str, Any] | None, items: list[dict[str, Any]]) -> list[Any]:
@@ -250,14 +249,15 @@ def absolute_url(link: str | None, base: str | None) -> str | None:
     return absolute if absolute.startswith(("http://", "https://")) else None
 
 
-def _translations(tree: HtmlElement, url: str | None) -> dict[str, str]:
+def _translations(tree: HtmlElement, own_urls: set[str]) -> dict[str, str]:
     """The page's hreflang alternates (Wix Multilingual: ?lang=xx or a /xx/ prefix), the page itself left out."""
     found: dict[str, str] = {}
-    own = _url_key(url) if url else None
+    own = {_url_key(u) for u in own_urls}
+    base = next(iter(sorted(own_urls)), None)
     for link in _links(tree, "alternate"):
         lang = (link.get("hreflang") or "").strip()
-        href = absolute_url(link.get("href"), url)
-        if lang and href and lang.lower() != "x-default" and _url_key(href) != own:
+        href = absolute_url(link.get("href"), base)
+        if lang and href and lang.lower() != "x-default" and _url_key(href) not in own:
             found.setdefault(lang, href)
     return found
 
