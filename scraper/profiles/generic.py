@@ -86,7 +86,7 @@ def main_document(page: Page, *, chrome: tuple[str, ...] = ()) -> Any:
         # favor_recall keeps the post's own headings, which the default precision mode drops as boilerplate.
         options = dict(url=page.url, with_metadata=True, include_comments=False, include_tables=True,
                        include_formatting=True, include_links=True, favor_recall=True, output_format="html",
-                       prune_xpath=[xpath(selector) for selector in chrome] or None)
+                       prune_xpath=xpath(", ".join(chrome)) if chrome else None)  # one pass, not one per selector
         try:
             document = bare_extraction(page.tree, **options)
         except Exception:  # noqa: BLE001 (trafilatura fails on odd pages; the page is then not a post)
@@ -110,6 +110,8 @@ def _put_back_images(page: Page, content: HtmlElement) -> None:
     extracted = [(el, _words(el)) for el in content.iter(*BLOCKS)]
     extracted = [(el, text) for el, text in extracted if text]
     if not extracted:
+        return
+    if page.tree.find(".//body//img") is None:
         return
     matches = {}
     for el in page.tree.iter(*BLOCKS):
@@ -162,12 +164,12 @@ def _caption(img: HtmlElement) -> str:
 
 
 def _words(el: HtmlElement) -> str:
-    return node_text(el).casefold()
+    return " ".join("".join(el.itertext()).split()).casefold()
 
 
 def _key(el: HtmlElement) -> str:
     """A block's identity for finding it in trafilatura's output: its first words (short blocks have none)."""
-    text = node_text(el)
+    text = "".join(el.itertext())
     return " ".join(text.split()[:12]).casefold() if len(text) >= 20 else ""
 
 
