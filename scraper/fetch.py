@@ -15,6 +15,7 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import requests
 import urllib3
+import urllib3.connection
 from protego import Protego
 
 from .errors import FetchError, RobotsDisallowed
@@ -375,7 +376,7 @@ class _Deadline:
             connection = self._connection
             if connection is not None and getattr(connection, "blog_archive_deadline", None) is not self:
                 return  # the request finished with it and another one took it over: nothing of ours to cut
-            sock = getattr(connection, "sock", None)
+            sock = getattr(connection, "sock", None) or getattr(connection, "last_sock", None)
             if sock is None:  # not connected yet (the connect timeout bounds that): look again shortly
                 self._arm(0.05)
                 return
@@ -396,12 +397,30 @@ class _WatchedPool:
         return connection
 
 
-class _WatchedHTTPPool(_WatchedPool, urllib3.HTTPConnectionPool):
+class _RememberedSocket:
+    """Keeps the socket after http.client hands it to a response that reads until the connection closes."""
+
+    last_sock = None
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        self.last_sock = self.sock
+
+
+class _WatchedHTTPConnection(_RememberedSocket, urllib3.connection.HTTPConnection):
     pass
+
+
+class _WatchedHTTPSConnection(_RememberedSocket, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _WatchedHTTPPool(_WatchedPool, urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
 
 
 class _WatchedHTTPSPool(_WatchedPool, urllib3.HTTPSConnectionPool):
-    pass
+    ConnectionCls = _WatchedHTTPSConnection
 
 
 class _DeadlineAdapter(requests.adapters.HTTPAdapter):
@@ -427,7 +446,8 @@ def request_url(url: str) -> str:
 
     Only what cannot go on the wire is escaped (spaces, non-ASCII, a lone '%'); literal '.' and '..'
     segments are resolved as RFC 3986 says, but '%2F' or '%2e%2e%2f' are never decoded into a path.
-    No fragment; scheme and host in lower case.
+    No fragment; scheme and host in lower case. (urllib3 then sends escapes with upper-case hex digits,
+    which RFC 3986 makes the same URL.)
     """
     url = url.strip()
     parts = urlsplit(url)
