@@ -424,9 +424,17 @@ class _WatchedHTTPSPool(_WatchedPool, urllib3.HTTPSConnectionPool):
 
 
 class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+    WATCHED = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
     def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+        self.poolmanager.pool_classes_by_scheme = self.WATCHED
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs):
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):  # SOCKS pools have connection classes of their own
+            manager.pool_classes_by_scheme = self.WATCHED
+        return manager
 
 
 class _DeadlineExceeded(requests.Timeout):

@@ -3,6 +3,7 @@ of sitemaps, a host that says 429 or 503 held back as a whole, and no non-finite
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 import pytest
@@ -92,6 +93,21 @@ def test_retry_after_holds_every_request_to_the_host_not_only_the_retry(status):
         with pytest.raises(FetchError, match=str(status)):
             fetcher.fetch(server.origin + "/busy")  # one try only: nothing retries it
         fetcher.fetch(server.origin + "/other")
+    assert gaps(server, ["/busy", "/other"])[0] >= 0.95
+
+
+def test_a_hold_set_while_another_worker_waits_for_its_turn_is_waited_for_too():
+    limited = lambda h: (h.send_response(429), h.send_header("Retry-After", "1"),  # noqa: E731
+                         h.send_header("Content-Length", "0"), h.end_headers())
+    with routed_site({"/robots.txt": ROBOTS_ALLOW_ALL, "/busy": limited, "/other": answer("fine")}) as server, \
+            quick_fetcher(delay=0.3) as fetcher:
+        fetcher.fetch(server.origin + "/robots.txt")
+        time.sleep(0.35)
+        busy = threading.Thread(target=lambda: pytest.raises(FetchError, fetcher.fetch, server.origin + "/busy"))
+        busy.start()
+        time.sleep(0.05)
+        fetcher.fetch(server.origin + "/other")  # its turn comes 0.3 s after /busy: before the hold ends
+        busy.join()
     assert gaps(server, ["/busy", "/other"])[0] >= 0.95
 
 

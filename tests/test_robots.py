@@ -1,9 +1,12 @@
 """robots.txt read as RFC 9309 says, against a real server on 127.0.0.1: wildcards, '$', the longest match."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from scraper.errors import RobotsDisallowed
+from scraper.fetch import FetchSettings, Fetcher
 from hostile import answer, routed_site
 
 # Shaped like the robots.txt Wix generates, plus rules whose order a first-match parser gets wrong.
@@ -55,3 +58,16 @@ def test_robots_txt_answering_429_keeps_the_crawler_out(fetcher):
                       "/blog": answer("<p>blog</p>")}) as server:
         assert not fetcher.allowed(server.origin + "/blog")
     assert "/blog" not in server.requests
+
+
+def test_a_crawl_delay_longer_than_the_cap_is_capped_not_waited_for_days():
+    robots = answer("User-agent: *\nCrawl-delay: 1000000000\n", "text/plain")
+    with routed_site({"/robots.txt": robots, "/a": answer("a"), "/b": answer("b")}) as server, \
+            Fetcher(FetchSettings(delay=0, max_retry_after=0.3)) as fetcher:
+        worker = threading.Thread(target=lambda: [fetcher.fetch(server.origin + path) for path in ("/a", "/b")],
+                                  daemon=True)
+        worker.start()
+        worker.join(timeout=5)
+        assert not worker.is_alive()
+    (first, _), (second, _) = [arrival for arrival in server.arrivals if arrival[1] in ("/a", "/b")]
+    assert second - first >= 0.28
