@@ -97,7 +97,7 @@ def test_retry_after_holds_every_request_to_the_host_not_only_the_retry(status):
 
 
 def test_a_hold_set_while_another_worker_waits_for_its_turn_is_waited_for_too():
-    limited = lambda h: (h.send_response(429), h.send_header("Retry-After", "1"),  # noqa: E731
+    limited = lambda h: (time.sleep(0.15), h.send_response(429), h.send_header("Retry-After", "1"),  # noqa: E731
                          h.send_header("Content-Length", "0"), h.end_headers())
     with routed_site({"/robots.txt": ROBOTS_ALLOW_ALL, "/busy": limited, "/other": answer("fine")}) as server, \
             quick_fetcher(delay=0.3) as fetcher:
@@ -106,7 +106,7 @@ def test_a_hold_set_while_another_worker_waits_for_its_turn_is_waited_for_too():
         busy = threading.Thread(target=lambda: pytest.raises(FetchError, fetcher.fetch, server.origin + "/busy"))
         busy.start()
         time.sleep(0.05)
-        fetcher.fetch(server.origin + "/other")  # its turn comes 0.3 s after /busy: before the hold ends
+        fetcher.fetch(server.origin + "/other")  # took its turn (0.3 s after /busy) before the 429 came back
         busy.join()
     assert gaps(server, ["/busy", "/other"])[0] >= 0.95
 
