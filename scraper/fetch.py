@@ -222,11 +222,16 @@ class Fetcher:
     # Requests
 
     def _get_with_retries(self, url: str, headers: dict[str, str], scope: Scope) -> _Response:
-        """GET with bounded retries on connection errors, timeouts, 429 and 5xx."""
+        """GET with bounded retries on connection errors, timeouts, 429 and 5xx.
+
+        A request that overran its total deadline is not retried: a server that trickles does it again.
+        """
         tries = max(1, self.settings.max_tries)
         for attempt in range(1, tries + 1):
             try:
                 result = self._get_following(url, headers, scope)
+            except _DeadlineExceeded as exc:
+                raise FetchError(f"{url} timed out: {exc}", url=url) from exc
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if attempt == tries:
                     raise FetchError(f"cannot reach {url}: {_reason(exc)}", url=url) from exc
@@ -439,8 +444,7 @@ class _DeadlineAdapter(requests.adapters.HTTPAdapter):
 
 class _DeadlineExceeded(requests.Timeout):
     def __init__(self, seconds: float):
-        super().__init__(f"took more than {seconds:g}s in all")
-        self.seconds = seconds
+        super().__init__(f"it took more than the {seconds:g}s allowed for one request")
 
 
 # URLs as listed
@@ -504,8 +508,6 @@ def _retry_after_seconds(value: str | None) -> float | None:
 
 def _reason(exc: Exception) -> str:
     """A short human reason for a requests exception, without the nested repr soup."""
-    if isinstance(exc, _DeadlineExceeded):
-        return f"timed out (took more than the {exc.seconds:g}s allowed for one request)"
     if isinstance(exc, requests.Timeout):
         return "timed out"
     text = str(exc)

@@ -20,7 +20,8 @@ from hostile import ROBOTS_ALLOW_ALL, answer, post_page, routed_site, sitemap_in
 
 def quick_fetcher(**overrides) -> Fetcher:
     settings = dict(delay=0, max_tries=1, backoff=0.05, connect_timeout=1, read_timeout=1, timeout=1)
-    return Fetcher(FetchSettings(**{**settings, **overrides}))
+    settings.update(overrides)
+    return Fetcher(FetchSettings(**settings))
 
 
 # --- A total deadline per request ----------------------------------------------------------------------
@@ -36,13 +37,15 @@ TRICKLES = {  # each sends a byte every 0.1 s: never silent for a whole read tim
 
 @pytest.mark.parametrize("kind", TRICKLES)
 def test_a_trickling_response_is_cut_at_the_total_deadline(kind):
-    with routed_site({"/robots.txt": ROBOTS_ALLOW_ALL, "/slow": TRICKLES[kind]}) as server, quick_fetcher() as fetcher:
+    with routed_site({"/robots.txt": ROBOTS_ALLOW_ALL, "/slow": TRICKLES[kind]}) as server, \
+            quick_fetcher(max_tries=3) as fetcher:
         fetcher.fetch(server.origin + "/robots.txt")
         started = time.monotonic()
         with pytest.raises(FetchError, match="timed out"):
             fetcher.fetch(server.origin + "/slow")
         elapsed = time.monotonic() - started
     assert 0.9 <= elapsed < 2.5  # the 1 s deadline, not the 20 s the server would take
+    assert server.requests.count("/slow") == 1  # and not tried again: a server that trickles does it again
 
 
 def test_the_deadline_leaves_a_prompt_response_alone():
