@@ -5,6 +5,7 @@ import contextlib
 import functools
 import json
 import logging
+import math
 import sqlite3
 import sys
 import threading
@@ -39,6 +40,16 @@ from .web import serving
 
 DEFAULT_DB = "archive.db"
 DEMO_PORT = 8642
+
+
+class FiniteFloat(click.FloatRange):
+    """A FloatRange that refuses inf and nan, which click's own lets through."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
 
 
 def db_option(default: str = DEFAULT_DB) -> Callable:
@@ -78,12 +89,12 @@ def cli() -> None:
 @db_option()
 @click.option("--sites", "sites_file", type=click.File("r"),
               help="A file of site URLs, one per line (# starts a comment), crawled with the SITES given.")
-@click.option("--delay", type=click.FloatRange(min=0), default=1.0, show_default=True,
+@click.option("--delay", type=FiniteFloat(min=0), default=1.0, show_default=True,
               help="Seconds between two requests to one host (robots.txt Crawl-delay can raise it).")
 @click.option("--concurrency", type=click.IntRange(1, 32), default=2, show_default=True,
               help="Requests in flight at once, across hosts; each host still gets one per --delay.")
-@click.option("--timeout", type=click.FloatRange(min=1), default=30.0, show_default=True,
-              help="Seconds to wait for a response.")
+@click.option("--timeout", type=FiniteFloat(min=1), default=30.0, show_default=True,
+              help="Seconds one request may take in all (connecting, waiting, downloading), however slowly it comes.")
 @click.option("--max-posts", type=click.IntRange(min=1), help="Only the first N post URLs of each site.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]),
               help="Only posts whose sitemap lastmod is on or after this date (YYYY-MM-DD).")
@@ -102,7 +113,7 @@ def crawl(sites: tuple[str, ...], sites_file, db_path: str, delay: float, concur
     targets = list(sites) + (_read_sites(sites_file) if sites_file else [])
     if not targets:
         raise click.UsageError("give at least one site URL (or --sites FILE)")
-    settings = FetchSettings(delay=delay, read_timeout=timeout, concurrency=concurrency)
+    settings = FetchSettings(delay=delay, timeout=timeout, concurrency=concurrency)
     with Fetcher(settings) as fetcher:
         _crawl(targets, db_path, fetcher, quiet=quiet, max_posts=max_posts, concurrency=concurrency,
                since=since.date().isoformat() if since else None, all_sources=all_sources, dry_run=dry_run,

@@ -1,34 +1,61 @@
-"""Post images downloaded once each into a content-addressed folder next to the archive (`crawl --media`)."""
+"""Post images downloaded once each into a content-addressed folder next to the archive (`crawl --media`).
+
+A file is kept only when its bytes are a raster image, a video, audio or a PDF (sniff_media), and it is
+named after what its bytes are, never after its URL or the server's Content-Type: a hostile site's "image"
+that is really HTML, script or SVG is never saved, so it can never be served or exported as a page.
+"""
 from __future__ import annotations
 
+import errno
 import logging
-import mimetypes
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
+import filetype
 import sqlite_utils
 
-from scraper.errors import FetchError
+from scraper.errors import ArchiveError, FetchError
 from scraper.fetch import Fetcher
-from scraper.urls import same_site
+from scraper.scope import Scope
 
 from .store import body_sha256, write_atomically
 
 logger = logging.getLogger(__name__)
 
-# The only hosts besides a post's own site that images are fetched from: where the platforms keep them.
-MEDIA_HOSTS = frozenset({"static.wixstatic.com", "video.wixstatic.com", "images.squarespace-cdn.com",
-                         "static1.squarespace.com", "i0.wp.com", "i1.wp.com", "i2.wp.com"})
-IMAGE_TYPES = ("image/", "video/", "application/octet-stream")
+# What a sniffed file is saved as, and the type to serve it with: only types no browser runs as a page.
+# SVG is left out on purpose: it is a document that can carry script, and a copied .svg is served as
+# image/svg+xml by whatever hosts an export, so it stays linked to its original URL instead.
+MEDIA_TYPES = {
+    ".jpg": "image/jpeg", ".png": "image/png", ".gif": "image/gif", ".webp": "image/webp", ".avif": "image/avif",
+    ".bmp": "image/bmp", ".ico": "image/x-icon", ".tif": "image/tiff",
+    ".mp4": "video/mp4", ".webm": "video/webm", ".mov": "video/quicktime", ".ogg": "audio/ogg",
+    ".mp3": "audio/mpeg", ".wav": "audio/wav", ".m4a": "audio/mp4",
+    ".pdf": "application/pdf",
+}
+# filetype's names for the kinds above (an animated PNG is a PNG, an .m4v an MP4).
+_SNIFFED = {"jpg": ".jpg", "png": ".png", "apng": ".png", "gif": ".gif", "webp": ".webp", "avif": ".avif",
+            "bmp": ".bmp", "ico": ".ico", "tif": ".tif", "mp4": ".mp4", "m4v": ".mp4", "webm": ".webm",
+            "mov": ".mov", "ogg": ".ogg", "mp3": ".mp3", "wav": ".wav", "m4a": ".m4a", "pdf": ".pdf"}
+_BMP_HEADER_SIZES = {12, 16, 40, 52, 56, 64, 108, 124}  # "BM" alone is two letters of text: check the DIB header
+SNIFF_BYTES = 8192  # as much of a file as sniff_media looks at
 
 
 @dataclass
 class MediaSummary:
     downloaded: int = 0
     reused: int = 0  # images already on disk (shared by several posts, or fetched by an earlier run)
-    failed: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # includes files refused for what their bytes are
     out_of_scope: int = 0
+
+
+def sniff_media(data: bytes) -> str | None:
+    """The extension ('.jpg', '.mp4', '.pdf' …, a key of MEDIA_TYPES) that the bytes' magic numbers show,
+    or None for anything else: HTML, script, SVG, text, unknown."""
+    kind = filetype.guess(data[:SNIFF_BYTES]) if data else None
+    extension = _SNIFFED.get(kind.extension) if kind else None
+    if extension == ".bmp" and int.from_bytes(data[14:18], "little") not in _BMP_HEADER_SIZES:
+        return None
+    return extension
 
 
 def media_dir_for(db_path: str | Path) -> Path:
@@ -37,42 +64,72 @@ def media_dir_for(db_path: str | Path) -> Path:
 
 
 def in_scope(src: str, post_url: str) -> bool:
-    host = (urlsplit(src).hostname or "").lower()
-    return host in MEDIA_HOSTS or same_site(src, post_url)
+    """True when src is on the post's own site or one of the platforms' media hosts."""
+    return Scope(post_url, media=True).allows(src)
 
 
 def download_media(db: sqlite_utils.Database, fetcher: Fetcher, media_dir: Path) -> MediaSummary:
-    """Fetch every image not yet on disk, once per URL, and record images.local_path and images.sha256."""
+    """Fetch every image not yet on disk, once per URL, and record images.local_path and images.sha256.
+
+    ArchiveError when a file cannot be written (a full disk): files written so far stay, none is partial.
+    """
     summary = MediaSummary()
     rows = db.query("select i.src, min(p.url) as post_url, max(i.local_path) as local_path from images i "
                     "join posts p on p.id = i.post_id group by i.src order by i.src")
     for row in list(rows):
         src = row["src"]
-        if row["local_path"] and (media_dir.parent / row["local_path"]).exists():
+        if row["local_path"] and _kept_copy(db, src, row["local_path"], media_dir):
             _record(db, src, row["local_path"], None)
             summary.reused += 1
             continue
-        if not in_scope(src, row["post_url"]):
+        scope = Scope(row["post_url"], media=True)
+        if not scope.allows(src):
             summary.out_of_scope += 1
             continue
         try:
-            result = fetcher.fetch(src)
+            result = fetcher.fetch(src, scope=scope)
         except FetchError as exc:
             summary.failed.append((src, str(exc)))
             continue
-        content_type = (result.content_type or "").split(";")[0].strip().lower()
-        if content_type and not content_type.startswith(IMAGE_TYPES):
-            summary.failed.append((src, f"not an image ({content_type})"))
+        extension = sniff_media(result.body)
+        if extension is None:
+            summary.failed.append((src, f"not saved: its bytes are not an image, video, audio or PDF "
+                                        f"({result.content_type or 'no type'} {_first_bytes(result.body)})"))
             continue
         sha = body_sha256(result.body)
-        target = media_dir / sha[:2] / (sha + _extension(src, content_type))
+        target = media_dir / sha[:2] / (sha + extension)
         if not target.exists():
-            write_atomically(target, result.body)
+            _write(target, result.body)
             summary.downloaded += 1
         else:
             summary.reused += 1
         _record(db, src, target.relative_to(media_dir.parent).as_posix(), sha)
     return summary
+
+
+def _kept_copy(db: sqlite_utils.Database, src: str, local_path: str, media_dir: Path) -> bool:
+    """True when the recorded copy exists and is media named for what it is; a copy from before sniffing
+    (an "image" that was HTML, or a misnamed one) is forgotten and deleted, so it is fetched and checked again."""
+    path = media_dir.parent / local_path
+    if not path.is_file():
+        return False
+    with path.open("rb") as handle:
+        extension = sniff_media(handle.read(SNIFF_BYTES))
+    if extension is not None and path.suffix == extension:
+        return True
+    with db.atomic():
+        db.execute("update images set local_path = null, sha256 = null where local_path = ?", [local_path])
+    if path.resolve().is_relative_to(media_dir.resolve()):
+        path.unlink(missing_ok=True)
+    return False
+
+
+def _write(target: Path, data: bytes) -> None:
+    try:
+        write_atomically(target, data)
+    except OSError as exc:
+        reason = "the disk is full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else (exc.strerror or str(exc))
+        raise ArchiveError(f"cannot save media file {target}: {reason}") from exc
 
 
 def _record(db: sqlite_utils.Database, src: str, local_path: str, sha: str | None) -> None:
@@ -83,8 +140,7 @@ def _record(db: sqlite_utils.Database, src: str, local_path: str, sha: str | Non
             db.execute("update images set local_path = ? where src = ? and local_path is null", [local_path, src])
 
 
-def _extension(src: str, content_type: str) -> str:
-    suffix = Path(urlsplit(src).path).suffix.lower()
-    if suffix and len(suffix) <= 6 and suffix[1:].isalnum():
-        return suffix
-    return mimetypes.guess_extension(content_type or "") or ".bin"
+def _first_bytes(data: bytes) -> str:
+    """The start of a refused file, printable, to say what it was instead."""
+    head = data[:16].decode("ascii", errors="replace")
+    return repr("".join(c if c.isprintable() else "." for c in head))

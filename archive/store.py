@@ -400,5 +400,9 @@ def write_atomically(target: Path, data: bytes) -> None:
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.part")
-    temporary.write_bytes(data)
-    os.replace(temporary, target)
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, target)
+    except BaseException:  # a full disk, Ctrl-C: no half-written temporary is left behind
+        temporary.unlink(missing_ok=True)
+        raise

@@ -20,8 +20,9 @@ from bs4 import BeautifulSoup
 from defusedxml import DefusedXmlException
 
 from .errors import DiscoveryError, FetchError
-from .fetch import Fetcher
-from .urls import clean_url, same_site, site_root, url_key
+from .fetch import Fetcher, request_url
+from .scope import Scope
+from .urls import same_site, site_root, url_key
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +37,12 @@ DEFAULT_BASE = "/blog"
 MAX_LISTING_PAGES = 1000
 MAX_LINK_PAGES = 300
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # a gzip sitemap may not inflate past the sitemap protocol's limit
+MAX_SITEMAPS = 500  # sitemaps read per site: an index whose children keep naming new children must end
 
 
 @dataclass
 class DiscoveredURL:
-    url: str
+    url: str  # as the source listed it, in the form it is requested in (request_url): escapes kept as written
     sources: list[str] = field(default_factory=list)  # "sitemap", "feed", "listing", "links", "command line"
     lastmod: str | None = None
 
@@ -78,7 +80,7 @@ class _Found:
         if not url.startswith(("http://", "https://")) or not same_site(url, self.root):
             return
         key = url_key(url)
-        item = self.items.setdefault(key, DiscoveredURL(clean_url(url)))
+        item = self.items.setdefault(key, DiscoveredURL(request_url(url)))
         if source not in item.sources:
             item.sources.append(source)
         item.lastmod = item.lastmod or lastmod
@@ -87,22 +89,42 @@ class _Found:
         return {key for key, item in self.items.items() if source in item.sources}
 
 
-def discover_posts(fetcher: Fetcher, site_url: str, *, all_sources: bool = False) -> Discovery:
+@dataclass
+class _SitemapBudget:
+    """How many more sitemaps this site may cost, and the ones named after it ran out."""
+
+    left: int
+    unread: set[str] = field(default_factory=set)
+
+    def take(self, url: str) -> bool:
+        if self.left <= 0:
+            self.unread.add(url)
+            return False
+        self.left -= 1
+        return True
+
+
+def discover_posts(fetcher: Fetcher, site_url: str, *, all_sources: bool = False,
+                   max_sitemaps: int = MAX_SITEMAPS) -> Discovery:
     """Every post URL of a site; DiscoveryError if no source lists any.
 
     Sitemaps and the feed are always read. Listing pages (with pagination, categories and tags) are
     walked when the sitemaps are missing or fail, when the feed names a post the sitemaps lack, or
     with all_sources; links inside the blog are followed only when nothing else found a post.
+    Nothing outside the site's own hosts is requested, and at most max_sitemaps sitemaps are read.
     """
     root = site_root(site_url)
-    found, warnings = _Found(root), []
-    sitemaps_read, listing_sitemaps = _from_sitemaps(fetcher, root, found, warnings)
+    found, warnings, budget = _Found(root), [], _SitemapBudget(max_sitemaps)
+    sitemaps_read, listing_sitemaps = _from_sitemaps(fetcher, root, found, warnings, budget)
     base = _from_feed(fetcher, root, found) or DEFAULT_BASE
     gap = bool(found.keys_from("feed") - found.keys_from("sitemap"))
     if all_sources or not sitemaps_read or gap or warnings:
         if gap:
             logger.info("the feed lists posts the sitemaps do not: walking the listing pages too")
-        _from_listings(fetcher, root, base, listing_sitemaps, found)
+        _from_listings(fetcher, root, base, listing_sitemaps, found, budget)
+    if budget.unread:
+        warnings.append(f"read {max_sitemaps} sitemaps, the limit for one site; {len(budget.unread)} more "
+                        f"named were not read")
     if not found.items:
         _from_links(fetcher, root, base, found)
     if not found.items:
@@ -113,9 +135,13 @@ def discover_posts(fetcher: Fetcher, site_url: str, *, all_sources: bool = False
 
 # Sitemaps
 
-def _from_sitemaps(fetcher: Fetcher, root: str, found: _Found, warnings: list[str]) -> tuple[int, list[str]]:
-    """Read the sitemaps named in robots.txt (else /sitemap.xml); return how many were read and listing sitemaps."""
-    named = fetcher.sitemaps_for(root)
+def _from_sitemaps(fetcher: Fetcher, root: str, found: _Found, warnings: list[str],
+                   budget: _SitemapBudget) -> tuple[int, list[str]]:
+    """Read the sitemaps named in robots.txt (else /sitemap.xml); return how many were read and listing sitemaps.
+
+    Sitemaps on other hosts (a robots.txt line, an index's child) are not requested.
+    """
+    named = _on_site(fetcher.sitemaps_for(root), root)
     queue = deque((url, bool(named)) for url in (named or [urljoin(root, "/sitemap.xml")]))
     seen: set[str] = set()
     read, listing_sitemaps = 0, []
@@ -124,12 +150,14 @@ def _from_sitemaps(fetcher: Fetcher, root: str, found: _Found, warnings: list[st
         if url in seen:
             continue
         seen.add(url)
-        tree = _read_sitemap(fetcher, url, must_exist, warnings)
+        if not budget.take(url):
+            continue
+        tree = _read_sitemap(fetcher, url, must_exist, warnings, root)
         if tree is None:
             continue
         read += 1
         if _local(tree.tag) == "sitemapindex":
-            children = [c for c in (_text(n, "loc") for n in tree if _local(n.tag) == "sitemap") if c]
+            children = _on_site([c for c in (_text(n, "loc") for n in tree if _local(n.tag) == "sitemap") if c], root)
             posts = [c for c in children if _is_post_sitemap(c)]
             listing_sitemaps += [c for c in children if LISTING_SITEMAP.search(_name(c))]
             queue.extend((child, True) for child in posts or children)
@@ -140,9 +168,18 @@ def _from_sitemaps(fetcher: Fetcher, root: str, found: _Found, warnings: list[st
     return read, listing_sitemaps
 
 
-def _read_sitemap(fetcher: Fetcher, url: str, must_exist: bool, warnings: list[str]) -> Element | None:
+def _on_site(urls: list[str], root: str) -> list[str]:
+    """The URLs on the site's own hosts; the others are named in the log, never requested."""
+    scope = Scope(root)
+    for url in urls:
+        if not scope.allows(url):
+            logger.info("sitemap %s is not on %s: not read", url, root)
+    return [url for url in urls if scope.allows(url)]
+
+
+def _read_sitemap(fetcher: Fetcher, url: str, must_exist: bool, warnings: list[str], root: str) -> Element | None:
     try:
-        body = fetcher.fetch(url).body
+        body = fetcher.fetch(url, scope=root).body
     except FetchError as exc:
         if must_exist or exc.status_code not in (404, 410):
             warnings.append(f"sitemap {url} failed: {exc}")
@@ -183,7 +220,7 @@ def _from_feed(fetcher: Fetcher, root: str, found: _Found) -> str | None:
     """Post links from the first feed that answers (Wix: /blog-feed.xml, newest ~20); return the blog's base path."""
     for path in FEED_PATHS:
         try:
-            tree = _parse_xml(_gunzip(fetcher.fetch(urljoin(root, path)).body))
+            tree = _parse_xml(_gunzip(fetcher.fetch(urljoin(root, path), scope=root).body))
         except (FetchError, ValueError):
             continue
         links = list(_feed_links(tree))
@@ -213,18 +250,20 @@ def _feed_links(tree: Element) -> Iterator[str]:
 
 # Listing pages
 
-def _from_listings(fetcher: Fetcher, root: str, base: str, listing_sitemaps: list[str], found: _Found) -> None:
+def _from_listings(fetcher: Fetcher, root: str, base: str, listing_sitemaps: list[str], found: _Found,
+                   budget: _SitemapBudget) -> None:
     """Walk the blog listing through its pagination, then every category/tag listing it links to."""
     starts = deque([urljoin(root, base)])
     for sitemap in listing_sitemaps:
-        starts.extend(_sitemap_locs(fetcher, sitemap))
+        if budget.take(sitemap):
+            starts.extend(_sitemap_locs(fetcher, sitemap, root))
     seen: set[str] = set()
     while starts and len(seen) < MAX_LISTING_PAGES:
         url: str | None = starts.popleft()
         while url and url_key(url) not in seen and len(seen) < MAX_LISTING_PAGES:
             seen.add(url_key(url))
             try:
-                result = fetcher.fetch(url)
+                result = fetcher.fetch(url, scope=root)
             except FetchError:
                 break
             soup = BeautifulSoup(result.text, "lxml")
@@ -234,9 +273,9 @@ def _from_listings(fetcher: Fetcher, root: str, base: str, listing_sitemaps: lis
             url = _next_page(soup, result.final_url)
 
 
-def _sitemap_locs(fetcher: Fetcher, url: str) -> list[str]:
+def _sitemap_locs(fetcher: Fetcher, url: str, root: str) -> list[str]:
     """The <loc>s of a category/tag sitemap; one that cannot be read only costs its listing pages."""
-    tree = _read_sitemap(fetcher, url, False, [])
+    tree = _read_sitemap(fetcher, url, False, [], root)
     return [loc for loc in (_text(n, "loc") for n in tree if _local(n.tag) == "url") if loc] if tree is not None else []
 
 
@@ -273,7 +312,7 @@ def _from_links(fetcher: Fetcher, root: str, base: str, found: _Found) -> None:
             continue
         seen.add(url_key(url))
         try:
-            result = fetcher.fetch(url)
+            result = fetcher.fetch(url, scope=root)
         except FetchError:
             continue
         if "html" not in (result.content_type or "html"):

@@ -6,6 +6,8 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsp
 
 # Characters left as they are when a path is re-encoded (RFC 3986 pchar plus "/").
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
+# Escapes of '.', '/' and '%' stay escapes: decoding '%2F' or '%2e%2e%2f' would name a path the site never listed.
+_KEPT_ESCAPES = re.compile(r"(%2[EeFf]|%25)")
 _PAGE_EXTENSION = re.compile(r"\.(html?|xhtml|shtml|php|aspx?|txt|text)$", re.I)
 # Query parameters that never change which post a URL shows (tracking). Wix Multilingual's ?lang= is not one:
 # it selects a translation, which is a post of its own; a ?lang= that changes nothing is folded by the page's
@@ -25,7 +27,8 @@ def site_root(url: str) -> str:
 def normalize_url(url: str) -> str:
     """One spelling per URL: lower-case scheme and host, percent-encoded path, no fragment, no trailing slash."""
     parts = urlsplit(url.strip())
-    path = quote(unquote(parts.path), safe=_PATH_SAFE) or "/"
+    path = "".join(piece.upper() if _KEPT_ESCAPES.fullmatch(piece) else quote(unquote(piece), safe=_PATH_SAFE)
+                   for piece in _KEPT_ESCAPES.split(parts.path)) or "/"
     if len(path) > 1:
         path = path.rstrip("/")
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))

@@ -3,6 +3,11 @@ records the rest, and the archive holds only whole posts."""
 from __future__ import annotations
 
 import gzip
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +17,7 @@ from archive.store import open_archive
 from scraper.demo import SITE_DIR, serve_site
 from scraper.discover import DiscoveredURL, Discovery, discover_posts
 from scraper.errors import FetchError
+from hostile import ROBOTS_ALLOW_ALL, answer, post_page, routed_site, urlset
 from sites import BROKEN_XML, ENTITY_BOMB, PNG, MediaSiteHandler, MisbehavingHandler
 
 MisbehavingHandler.gzip_bomb = gzip.compress(b"\0" * 30_000_000, compresslevel=9)  # ~30 kB on the wire
@@ -124,3 +130,40 @@ def test_media_is_downloaded_once_into_a_content_addressed_folder(fetcher, db_pa
     assert len(rows) == 2 and len({(r["local_path"], r["sha256"]) for r in rows}) == 1
     stored = db_path.parent / rows[0]["local_path"]
     assert stored.read_bytes() == PNG and stored.name.startswith(rows[0]["sha256"])
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 2 MB tmpfs: a real full disk (skipped where this machine cannot mount one)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs for the full-disk test needs root")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here for the full-disk test: {mounted.stderr.strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_full_disk_during_media_download_is_one_error_line_and_leaves_no_partial_file(small_disk):
+    big = PNG[:16] + os.urandom(3_000_000)  # starts like a PNG, and is larger than the disk
+    images = '<img src="/media/a-small.png" alt="small"><img src="/media/big.png" alt="big">'
+    with routed_site({"/robots.txt": ROBOTS_ALLOW_ALL, "/post/one": post_page("One", images),
+                      "/media/a-small.png": answer(PNG, "image/png"), "/media/big.png": answer(big, "image/png")}) as site:
+        site.routes["/sitemap.xml"] = urlset(site.origin + "/post/one")
+        done = subprocess.run([sys.executable, "-m", "archive.cli", "crawl", site.origin, "--db",
+                               str(small_disk / "archive.db"), "--media", "--delay", "0", "--quiet"],
+                              capture_output=True, text=True, timeout=60, cwd=Path(__file__).parent.parent)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "disk is full" in errors[0]
+    media = sorted(p for p in (small_disk / "archive-media").rglob("*") if p.is_file())
+    assert [p.read_bytes() for p in media] == [PNG]  # the small image whole, nothing of the big one
+    with sqlite3.connect(f"file:{small_disk / 'archive.db'}?mode=ro", uri=True) as db:
+        assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+        assert db.execute("select count(*) from posts").fetchone()[0] == 1

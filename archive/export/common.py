@@ -14,13 +14,12 @@ from slugify import slugify
 
 from scraper.errors import BlogArchiveError
 from scraper.models import Post
+from scraper.scope import is_media_host
 
 from ..store import load_post, write_atomically
 
 MAX_NAME = 80
 # Names Windows refuses whatever the extension; a file called "con.md" cannot even be opened there.
-# Hosts that vanish with the Wix site: its media CDN (the site's own host is added per site).
-OLD_MEDIA_HOSTS = ("wixstatic.com", "wix.com", "wixmp.com", "parastorage.com")
 RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 _UNSAFE_FILE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -183,8 +182,7 @@ def is_old_host(src: str, host: str) -> bool:
     if not netloc:
         return True  # a relative link only ever worked on the old site
     bare = host.lower().removeprefix("www.")
-    return (netloc.removeprefix("www.") == bare
-            or any(netloc == h or netloc.endswith("." + h) for h in OLD_MEDIA_HOSTS))
+    return netloc.removeprefix("www.") == bare or is_media_host(src)  # the platform's media vanish with the site
 
 
 def dumps(data: Any) -> str:
