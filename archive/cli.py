@@ -175,8 +175,11 @@ def _crawl(targets: list[str], db_path: str, fetcher: Fetcher, *, quiet: bool, m
         media_failed = done.failed
         for src, reason in done.failed:
             click.echo(f"image failed {src}: {reason}", err=True)
+        for src, reason in done.refused:
+            click.echo(f"image refused {src}: {reason}", err=True)
         _info(f"media: {done.downloaded} downloaded, {done.reused} already on disk, {len(done.failed)} failed, "
-              f"{done.out_of_scope} outside the site's media hosts -> {media_dir_for(db_path)}", quiet)
+              f"{len(done.refused)} refused, {done.out_of_scope} outside the site's media hosts "
+              f"-> {media_dir_for(db_path)}", quiet)
     single = len(targets) == 1 and total == 1
     _report(summaries[0] if len(summaries) == 1 else _combined(summaries), db_path, single=single)
     if media_failed:

@@ -44,7 +44,8 @@ SNIFF_BYTES = 8192  # as much of a file as sniff_media looks at
 class MediaSummary:
     downloaded: int = 0
     reused: int = 0  # images already on disk (shared by several posts, or fetched by an earlier run)
-    failed: list[tuple[str, str]] = field(default_factory=list)  # includes files refused for what their bytes are
+    failed: list[tuple[str, str]] = field(default_factory=list)  # could not be fetched: the next run tries again
+    refused: list[tuple[str, str]] = field(default_factory=list)  # fetched, but their bytes are not media
     out_of_scope: int = 0
 
 
@@ -93,7 +94,7 @@ def download_media(db: sqlite_utils.Database, fetcher: Fetcher, media_dir: Path)
             continue
         extension = sniff_media(result.body)
         if extension is None:
-            summary.failed.append((src, f"not saved: its bytes are not an image, video, audio or PDF "
+            summary.refused.append((src, f"not saved: its bytes are not an image, video, audio or PDF "
                                         f"({result.content_type or 'no type'} {_first_bytes(result.body)})"))
             continue
         sha = body_sha256(result.body)

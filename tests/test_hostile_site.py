@@ -85,7 +85,7 @@ def test_media_is_kept_only_when_its_bytes_are_media_and_named_for_what_they_are
         db, summary = crawl_with_media(server, fetcher, db_path, "/post/one")
     saved = sorted(p.name for p in media_dir_for(db_path).rglob("*") if p.is_file())
     assert saved == sorted([hashlib.sha256(PNG).hexdigest() + ".png", hashlib.sha256(GIF).hexdigest() + ".gif"])
-    assert sorted(src.rsplit("/", 1)[1] for src, _ in summary.failed) == ["evil.png", "evil.svg"]
+    assert sorted(src.rsplit("/", 1)[1] for src, _ in summary.refused) == ["evil.png", "evil.svg"]
     kept = {r["src"].rsplit("/", 1)[1]: r["local_path"] for r in db.query("select src, local_path from images")}
     assert kept["evil.png"] is None and kept["evil.svg"] is None
     assert kept["photo.jpg"].endswith(".png") and kept["shot"].endswith(".gif")
@@ -101,7 +101,7 @@ def test_a_copy_saved_before_sniffing_is_dropped_and_checked_again(fetcher, db_p
         db.execute("update images set local_path = ?, sha256 = 'abcdef'", [old.relative_to(db_path.parent).as_posix()])
         again = download_media(db, fetcher, media_dir_for(db_path))
     assert not old.exists()
-    assert again.reused == 0 and len(again.failed) == 1
+    assert again.reused == 0 and len(again.refused) == 1 and not again.failed
     assert db.execute("select local_path from images").fetchone()[0] is None
 
 

@@ -21,8 +21,6 @@ from .base import Visible, generator, host_of, link_texts, select_one
 
 name = "wix"
 MEDIA = "https://static.wixstatic.com/media/"
-# Hosts of the platform's own files: images, video, documents and scripts (the media download scope uses these).
-MEDIA_HOSTS = ("static.wixstatic.com", "video.wixstatic.com", "wixmp.com", "usrfiles.com", "parastorage.com")
 # Everything inside a Wix post article that is not the post itself.
 CHROME_HOOKS = frozenset({
     "post-footer", "recent-posts", "post-stats", "like-button", "time-to-read", "user-name", "badge",
