@@ -14,9 +14,10 @@ from scraper.errors import ArchiveError, ExtractionError, NotAPostError
 from scraper.extract import extract_post
 from scraper.models import Post
 from scraper.textdump import parse_text
+from scraper.urls import preferred_url
 
 from .quality import refresh_warnings
-from .store import Capture, find_post, load_post, now_iso, page_body, save_post, site_of
+from .store import Capture, load_post, now_iso, page_body, post_by_address, save_post, site_of
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +107,8 @@ class ReextractSummary:
 def reextract(db: sqlite_utils.Database, *, progress: Progress | None = None) -> ReextractSummary:
     """Run the current extractor over the newest raw capture of every URL, offline; changed posts keep a version."""
     summary = ReextractSummary()
-    urls = [r["url"] for r in db.query("select distinct url from pages order by url")]
+    # Oldest capture first: where one post was captured at several addresses, its newest capture is saved last.
+    urls = [r["url"] for r in db.query("select url from pages group by url order by max(fetched_at), url")]
     for url in urls:
         _reextract_url(db, url, summary)
         if progress:
@@ -116,18 +118,27 @@ def reextract(db: sqlite_utils.Database, *, progress: Progress | None = None) ->
 
 
 def _reextract_url(db: sqlite_utils.Database, url: str, summary: ReextractSummary) -> None:
-    page = next(db.query("select * from pages where url = ? order by fetched_at desc, id desc limit 1", [url]))
-    existing = find_post(db, url)
+    page = _newest_capture(db, url)
+    existing = post_by_address(db, url)
     try:
         post = extract_capture(page_body(page), page["content_type"], url)
     except ExtractionError as exc:
         if existing is not None:  # never drop a post because today's extractor disagrees
             summary.run.failed.append((url, f"kept the stored post: {exc}"))
         return
+    if url.startswith(("http://", "https://")):  # one post, one row, as a crawl files it
+        post.url = preferred_url(url, post.canonical_url)
+        post.aliases = [url] if post.url != url else []
+        existing = existing or post_by_address(db, post.url)
     if existing is not None:
         old = load_post(db, existing).to_dict()
         summary.fields.update(name for name, value in post.to_dict().items() if old[name] != value)
-    summary.run.record(save_post(db, post, seen_at=existing["last_seen"] if existing else page["fetched_at"]), url)
+    summary.run.record(save_post(db, post, seen_at=existing["last_seen"] if existing else page["fetched_at"]),
+                       post.url)
+
+
+def _newest_capture(db: sqlite_utils.Database, url: str) -> dict | None:
+    return next(db.query("select * from pages where url = ? order by fetched_at desc, id desc limit 1", [url]), None)
 
 
 def extract_capture(body: bytes, content_type: str | None, url: str | None) -> Post:

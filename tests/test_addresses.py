@@ -172,3 +172,21 @@ def test_a_saved_page_is_filed_under_its_absolute_address_never_its_file_name(he
     assert [p["url"] for p in json.loads(shown.stdout)] == [
         "https://www.bellaire-builders.example/post/building-a-home-in-bellaire"]
     assert Path(page).exists()
+
+
+def test_reextract_files_an_old_address_under_the_posts_own_and_keeps_the_newest_capture(db_path):
+    from archive.pipeline import reextract
+    db = open_archive(db_path)
+    origin = "https://www.hillside.example"
+    old_url, own_url = f"{origin}/single-post/cupping-basics", f"{origin}/post/cupping-basics"
+    old_page = wix_page(origin, title="Cupping basics", path="/post/cupping-basics", body="An early draft.")
+    new_page = wix_page(origin, title="Cupping basics", path="/post/cupping-basics", body="The final text.")
+    for url, page, at in ((old_url, old_page, "2023-01-01T00:00:00+00:00"), (own_url, new_page, "2025-01-01T00:00:00+00:00")):
+        post = extract_post(page.decode(), url)
+        post.url, post.canonical_url = url, None  # as an older version stored each address: two rows
+        save_post(db, post, capture=Capture(url=url, body=page, fetched_at=at, content_type="text/html"), seen_at=at)
+    assert db["posts"].count == 2
+    reextract(db)
+    rows = list(db.query("select id, url, body_text from posts"))
+    assert [(r["url"], r["body_text"]) for r in rows] == [(own_url, "The final text.")]
+    assert post_aliases(db, rows[0]["id"]) == [old_url]
