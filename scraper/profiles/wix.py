@@ -32,6 +32,9 @@ CHROME_LABELS = frozenset({"top of page", "bottom of page", "Post categories"})
 UPDATED_LABEL = re.compile(r"^\s*(Updated|Aktualisiert|Actualizado|Mis à jour|Aggiornato|Atualizado|Aktualizováno"
                            r"|Bijgewerkt|Uppdaterad|Opdateret|Oppdatert|Zaktualizowano)\s*:?\s*", re.I)
 AVATAR_LABEL = re.compile(r"^(Writer|Author)(&#x27;|'|’)?s? ?(picture)?:?\s*", re.I)
+# Ricos block types whose content the served HTML may not carry (drawn by script), and what a reader saw there.
+UNSEEN_MEDIA = {"video": "Video", "gallery": "Gallery", "gif": "GIF", "giphy": "GIF", "file": "File", "audio": "Audio",
+                "html": "Embedded content", "embed": "Embedded content", "map": "Map", "poll": "Poll"}
 PLACEHOLDER_TITLES = frozenset({"post", "blog", "blog post", "beitrag", "publicación", "article", "příspěvek"})
 
 
@@ -100,10 +103,11 @@ def body(page: Page, meta) -> str:
         if node.getparent() is not None:
             node.drop_tree()
     base = page.url or meta.canonical_url
+    _mark_unseen_media(content)
     for figure in _media_blocks(content):
         _replace(figure, _media_html(figure, base))
     for button in content.xpath('.//a[contains(@data-hook, "button-viewer") or @data-hook="buttonViewer"]'):
-        _replace(button, _link_html(button.get("href"), node_text(button), base, "p"))
+        _replace(button, _link_html(button.get("href"), node_text(button), base, "figure"))
     for divider in content.xpath('.//*[contains(@data-hook, "divider")]'):
         _replace(divider, "<hr>")
     return tostring(content, encoding="unicode")
@@ -113,6 +117,15 @@ def _is_chrome(node: HtmlElement) -> bool:
     hook = node.get("data-hook") or ""
     return (hook in CHROME_HOOKS or hook.startswith("share-button") or node.get("aria-label") in CHROME_LABELS
             or "share-button" in (node.get("class") or "") or node.tag == "button")
+
+
+def _mark_unseen_media(content: HtmlElement) -> None:
+    """Ricos ends each block with a marker naming its type (<div type="video" data-hook="rcv-block7">). A video,
+    gallery or embed whose player is drawn by script leaves only empty divs before it: say what stood there."""
+    for marker in content.xpath('.//div[@type and starts-with(@data-hook, "rcv-block")]'):
+        kind, block = UNSEEN_MEDIA.get(marker.get("type") or ""), marker.getprevious()
+        if kind and block is not None and not block.xpath('.//img | .//iframe | .//video | .//a[@href] | .//@data-url'):
+            _replace(block, f"<figure><figcaption>{kind}</figcaption></figure>")
 
 
 def _media_blocks(content: HtmlElement) -> list[HtmlElement]:
