@@ -138,8 +138,8 @@ def _inline_block(nodes: list, base: str | None) -> Iterator[_Block]:
 
 
 def _text_block(el: Tag, base: str | None) -> _Block | None:
-    if el.name == "hr":
-        return None
+    if el.name == "hr":  # a divider: part of the layout a reader sees, not text
+        return _Block("<hr>", "")
     text = _block_text(el)
     images = [img for img in (_image(i, base) for i in el.find_all("img")) if img]
     if not text and not images:

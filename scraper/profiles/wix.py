@@ -106,6 +106,10 @@ def body(page: Page, meta) -> str:
     _mark_unseen_media(content)
     for figure in _media_blocks(content):
         _replace(figure, _media_html(figure, base))
+    for viewer in content.xpath('.//*[contains(@data-hook, "fileUpload") or contains(@data-hook, "file-upload")]'):
+        link = viewer.find(".//a[@href]")
+        name = next((t.strip() for t in viewer.xpath(".//text()") if t.strip()), "") if link is not None else ""
+        _replace(viewer, _link_html(link.get("href") if link is not None else None, name, base, "p"))
     for button in content.xpath('.//a[contains(@data-hook, "button-viewer") or @data-hook="buttonViewer"]'):
         _replace(button, _link_html(button.get("href"), node_text(button), base, "figure"))
     for divider in content.xpath('.//*[contains(@data-hook, "divider")]'):
@@ -124,7 +128,8 @@ def _mark_unseen_media(content: HtmlElement) -> None:
     gallery or embed whose player is drawn by script leaves only empty divs before it: say what stood there."""
     for marker in content.xpath('.//div[@type and starts-with(@data-hook, "rcv-block")]'):
         kind, block = UNSEEN_MEDIA.get(marker.get("type") or ""), marker.getprevious()
-        if kind and block is not None and not block.xpath('.//img | .//iframe | .//video | .//a[@href] | .//@data-url'):
+        if kind and block is not None and not node_text(block) \
+                and not block.xpath('.//img | .//iframe | .//video | .//a[@href] | .//@data-url'):
             _replace(block, f"<figure><figcaption>{kind}</figcaption></figure>")
 
 
