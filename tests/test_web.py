@@ -36,8 +36,8 @@ def archive_path(db_path: Path) -> Path:
 
 
 def get(site: ArchiveSite, target: str) -> tuple[int, str]:
-    status, _, body = site.respond(target)
-    return status, body.decode()
+    response = site.respond(target)
+    return response.status, response.body.decode()
 
 
 def test_search_results_highlight_the_words(archive_path):
@@ -81,7 +81,7 @@ def test_downloaded_images_are_shown_from_the_local_media_folder(archive_path):
     site = ArchiveSite(archive_path)
     html = get(site, f"/post?url={quote(URL, safe='')}")[1]
     assert 'src="/media/ab/abcdef.jpg"' in html
-    assert site.respond("/media/ab/abcdef.jpg")[2] == b"\xff\xd8jpeg"
+    assert site.respond("/media/ab/abcdef.jpg").body == b"\xff\xd8jpeg"
 
 
 def test_unknown_pages_and_escapes_from_the_media_folder_are_404(archive_path):
