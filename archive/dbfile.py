@@ -221,7 +221,8 @@ def check_integrity(db: sqlite_utils.Database, path: Path) -> None:
     except sqlite3.DatabaseError as exc:
         problems = [str(exc)]
     if problems != ["ok"]:
-        raise ArchiveError(f"{path} is damaged ({'; '.join(problems)[:200]}); nothing was written to it. "
+        found = clip("; ".join(p.replace("*** in database main ***", "") for p in problems), 200)
+        raise ArchiveError(f"{path} is damaged ({found}); nothing was written to it. "
                            f"Restore it from a backup, or try: sqlite3 {path.name} .recover")
 
 

@@ -107,8 +107,14 @@ def _check_path(path: Path, *, create: bool) -> None:
             raise ArchiveError(f"no archive at {path} (run 'blog-archive crawl' or 'import' first)")
         if not path.parent.exists():
             raise ArchiveError(f"folder {path.parent} does not exist")
-    elif path.stat().st_size and not _is_sqlite_file(path):
-        raise ArchiveError(f"{path} is not a blog-archive database (not an SQLite file)")
+    elif path.stat().st_size:
+        header = _header(path)
+        if not header.startswith(b"SQLite format 3\x00"):
+            raise ArchiveError(f"{path} is not a blog-archive database (not an SQLite file)")
+        marked = int.from_bytes(header[68:72], "big")  # PRAGMA application_id, read without SQLite touching it
+        if marked and marked != APPLICATION_ID:
+            raise ArchiveError(f"{path} is not a blog-archive database (it is marked as another program's: "
+                               f"application_id {marked})")
 
 
 def _check_is_archive(db: sqlite_utils.Database, path: Path, *, empty_ok: bool) -> FileFacts:
@@ -148,9 +154,13 @@ def enable_fast_reads(db: sqlite_utils.Database) -> sqlite_utils.Database:
     return db
 
 
-def _is_sqlite_file(path: Path) -> bool:
-    with path.open("rb") as handle:
-        return handle.read(16) == b"SQLite format 3\x00"
+def _header(path: Path) -> bytes:
+    """The first 100 bytes of the file: SQLite's database header."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(100)
+    except OSError as exc:
+        raise ArchiveError(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
 def upgrade(db: ArchiveDatabase) -> None:
