@@ -125,7 +125,8 @@ def test_ctrl_c_while_the_command_starts_is_one_line_and_exit_130(tmp_path, afte
     time.sleep(after)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=20)
-    assert (process.returncode, lines(err)) == (130, [INTERRUPTED])
+    # (On a machine so loaded that Python has not started yet, the signal ends it silently: -SIGINT, no output.)
+    assert (process.returncode, lines(err)) in ((130, [INTERRUPTED]), (-signal.SIGINT, []))
     if db_path.exists():
         assert open_archive(db_path)["posts"].count in (0, 1)
 
