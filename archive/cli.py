@@ -29,6 +29,7 @@ from scraper.urls import normalize_url, site_root
 
 from . import render
 from .crawl import crawl_sites
+from .dbfile import is_interrupt
 from .export import FORMATS
 from .export import export as export_archive
 from .export.redirects import DEFAULT_PATTERN, STYLES, format_redirects, redirect_map
@@ -63,6 +64,8 @@ def errors_as_click(func: Callable) -> Callable:
         except BlogArchiveError as exc:
             raise click.ClickException(str(exc)) from exc
         except sqlite3.Error as exc:  # a locked or failing database file mid-run
+            if is_interrupt(exc):  # Ctrl-C during a long statement: SQLite abandoned it and rolled back
+                interrupted()
             raise click.ClickException(f"database error: {exc}") from exc
         except KeyboardInterrupt:
             interrupted()

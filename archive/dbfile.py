@@ -29,6 +29,7 @@ APPLICATION_ID = 0x426C4172  # "BlAr" in PRAGMA application_id: this SQLite file
 WAIT_ENV = "BLOG_ARCHIVE_WAIT"
 DEFAULT_WAIT = 60.0  # seconds a writer waits for another one; longer than any single transaction we make
 BUSY_STEP = 0.25  # seconds SQLite itself waits for a lock before handing back to Python (and to Ctrl-C)
+PROGRESS_STEP = 100_000  # SQLite virtual machine steps between two chances for Ctrl-C (about a millisecond)
 WAL_WRITE_LOCK = 120  # the byte of the -shm file that SQLite's unix VFS locks while a connection writes
 SHARED_LOCKS = (0x40000000, 512)  # the lock bytes of the database file itself (rollback journal mode)
 _WRITE_KEYWORDS = {"insert", "update", "delete", "replace", "create", "drop", "alter"}
@@ -185,9 +186,25 @@ def connect(path: Path, *, write: bool) -> ArchiveDatabase:
             conn = _read_only_connection(path)
     except sqlite3.Error as exc:
         raise ArchiveError(f"{path} cannot be opened as a database: {exc}") from exc
+    conn.set_progress_handler(_let_signals_in, PROGRESS_STEP)
     db = ArchiveDatabase(conn)
     db.path, db.wait = path, wait_limit()
     return db
+
+
+def _let_signals_in() -> int:
+    """Called by SQLite every PROGRESS_STEP steps of a statement: running Python here lets Ctrl-C in.
+
+    Python only acts on a signal between bytecodes, so a long statement (rebuilding a big archive's search
+    index, quick_check) would otherwise hold Ctrl-C back until it ends. A KeyboardInterrupt raised here makes
+    SQLite abandon the statement, which then fails as SQLITE_INTERRUPT (see `is_interrupt`).
+    """
+    return 0
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """True for the error of a statement that Ctrl-C abandoned."""
+    return isinstance(exc, sqlite3.OperationalError) and getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_INTERRUPT
 
 
 def _read_only_connection(path: Path) -> sqlite3.Connection:

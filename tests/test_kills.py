@@ -3,6 +3,7 @@ archive and of rebuilding its search index, Ctrl-C while the command starts, whi
 response and while a writer waits for the archive."""
 from __future__ import annotations
 
+import random
 import signal
 import sqlite3
 import subprocess
@@ -116,6 +117,42 @@ def test_a_kill_at_any_statement_of_a_rebuild_never_breaks_search(tmp_path):
         assert len(search(reader, "numbness")) == 3
         reader.close()
         assert_search_is_whole(open_archive(path))
+
+
+@pytest.fixture
+def big_archive(tmp_path: Path) -> Path:
+    """1,500 posts of 1,200 random words each: rebuilding their search index takes seconds."""
+    db_path = tmp_path / "big.db"
+    db = open_archive(db_path)
+    rng = random.Random(11)
+    words = [f"w{n}" for n in range(20_000)]
+    with db.atomic():
+        db.conn.executemany("insert into posts (id, url, title, body_text) values (?, ?, ?, ?)",
+                            [(n, f"https://www.wildflower.example/post/{n}", f"Post {n}",
+                              " ".join(rng.choices(words, k=600))) for n in range(1, 1501)])
+        db.conn.executemany("insert into sections (post_id, position, heading, level, text, html) "
+                            "values (?, ?, ?, 2, ?, '')", [(n, i, f"Part {i}", " ".join(rng.choices(words, k=300)))
+                                                           for n in range(1, 1501) for i in range(2)])
+    db.close()
+    return db_path
+
+
+def test_ctrl_c_during_a_long_rebuild_ends_it_at_once_and_keeps_the_index(big_archive):
+    before = [hit.url for hit in search(open_archive(big_archive, create=False), "w17 w4242", limit=50)]
+    rebuild = start("search", "--rebuild", "--db", big_archive)
+    wal = big_archive.with_name(big_archive.name + "-wal")
+    deadline = time.monotonic() + 30
+    while not (wal.exists() and wal.stat().st_size > 2_000_000) and time.monotonic() < deadline:
+        time.sleep(0.02)  # the rebuild is under way: its one transaction fills the write-ahead log
+    rebuild.send_signal(signal.SIGINT)
+    interrupted = time.monotonic()
+    _, err = rebuild.communicate(timeout=60)
+    assert (rebuild.returncode, lines(err)) == (130, [INTERRUPTED])
+    assert time.monotonic() - interrupted < 1.5
+    db = open_archive(big_archive)
+    assert [hit.url for hit in search(db, "w17 w4242", limit=50)] == before != []
+    for table in ("posts_fts", "sections_fts"):
+        db.conn.execute(f"insert into {table}({table}) values ('integrity-check')")
 
 
 @pytest.mark.parametrize("after", [0.1, 0.2, 0.3])
