@@ -377,8 +377,8 @@ def history(post: str, db_path: str, diff: tuple[int, int] | None) -> None:
 def serve(db_path: str, host: str, port: int) -> None:
     """Search and read the archive in a browser: a small read-only web page on 127.0.0.1."""
     with serving(db_path, host=host, port=port) as server:
-        click.echo(f"Serving {db_path} read-only at {server.url} (Ctrl-C to stop)", err=True)
         try:
+            click.echo(f"Serving {db_path} read-only at {server.url} (Ctrl-C to stop)", err=True)
             threading.Event().wait()
         except KeyboardInterrupt:
             click.echo("Stopped.", err=True)
