@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import ipaddress
 import json
 import logging
 import math
@@ -10,7 +11,8 @@ import sqlite3
 import sys
 import threading
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NoReturn
+from urllib.parse import urlsplit
 
 import click
 
@@ -23,10 +25,12 @@ from scraper.discover import (
 )
 from scraper.errors import BlogArchiveError
 from scraper.fetch import Fetcher, FetchSettings
+from scraper.text import clip
 from scraper.urls import normalize_url, site_root
 
 from . import render
 from .crawl import crawl_sites
+from .dbfile import is_interrupt
 from .export import FORMATS
 from .export import export as export_archive
 from .export.redirects import DEFAULT_PATTERN, STYLES, format_redirects, redirect_map
@@ -71,17 +75,28 @@ def errors_as_click(func: Callable) -> Callable:
         except BlogArchiveError as exc:
             raise click.ClickException(str(exc)) from exc
         except sqlite3.Error as exc:  # a locked or failing database file mid-run
+            if is_interrupt(exc):  # Ctrl-C during a long statement: SQLite abandoned it and rolled back
+                interrupted()
             raise click.ClickException(f"database error: {exc}") from exc
         except KeyboardInterrupt:
-            click.echo("Interrupted: what was saved so far is kept; run again to finish.", err=True)
-            sys.exit(130)
+            interrupted()
     return wrapper
+
+
+def interrupted() -> NoReturn:
+    """Ctrl-C: one line and exit 130. Every write is its own transaction, so the archive is consistent."""
+    click.echo("Interrupted: what was saved so far is kept; run again to finish.", err=True)
+    sys.exit(130)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="blog-archive")
 def cli() -> None:
-    """Archive a blog (Wix first) into SQLite: crawl it, import saved pages, list and show posts."""
+    """Archive a blog (Wix first) into SQLite: crawl it, import saved pages, list and show posts.
+
+    Commands that write take turns on one archive: one waits for another for up to BLOG_ARCHIVE_WAIT seconds
+    (default 60), then says which process holds it.
+    """
 
 
 @cli.command()
@@ -113,11 +128,41 @@ def crawl(sites: tuple[str, ...], sites_file, db_path: str, delay: float, concur
     targets = list(sites) + (_read_sites(sites_file) if sites_file else [])
     if not targets:
         raise click.UsageError("give at least one site URL (or --sites FILE)")
+    for target in targets:
+        _check_address(target)
     settings = FetchSettings(delay=delay, timeout=timeout, concurrency=concurrency)
     with Fetcher(settings) as fetcher:
         _crawl(targets, db_path, fetcher, quiet=quiet, max_posts=max_posts, concurrency=concurrency,
                since=since.date().isoformat() if since else None, all_sources=all_sources, dry_run=dry_run,
                media=media)
+
+
+def _check_address(target: str) -> None:
+    """A site or post address that can be requested at all: one error line here, not a traceback from a fetch."""
+    shown = repr(clip(target, 80))
+    try:
+        parts = urlsplit(site_root(target))
+        host, _ = parts.hostname, parts.port  # a bad port raises here
+    except ValueError as exc:
+        raise click.ClickException(f"{shown} is not a web address ({exc})") from None
+    if parts.scheme not in ("http", "https"):
+        raise click.ClickException(f"{shown} is not an http(s) address")
+    if not host or not _valid_host(host):
+        raise click.ClickException(f"{shown} has no valid host name (each dot-separated part holds 1 to 63 "
+                                   f"characters, the whole name at most 253)")
+
+
+def _valid_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    try:
+        name = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    return len(name) <= 253 and all(0 < len(label) <= 63 for label in name.rstrip(".").split("."))
 
 
 def _read_sites(handle) -> list[str]:
@@ -245,7 +290,7 @@ def list_(db_path: str, as_json: bool, only_warnings: bool) -> None:
 def reextract(db_path: str, quiet: bool, verbose: int) -> None:
     """Re-run the current extractor over every stored raw page, offline, and report what changed."""
     _logging(verbose)
-    db = open_archive(db_path, create=False)
+    db = open_archive(db_path, create=False, write=True)
     total = db.execute("select count(distinct url) from pages").fetchone()[0]
     with _progress(total, "Re-extracting", quiet) as advance:
         summary = reextract_archive(db, progress=advance)
@@ -292,7 +337,7 @@ def show(post: str, db_path: str, fmt: str) -> None:
 def search(query: str | None, db_path: str, author: str | None, since, until, tag: str | None, site: str | None,
            limit: int, as_json: bool, raw: bool, rebuild: bool) -> None:
     """Full-text search of the archived posts: words and "quoted phrases" must all match."""
-    db = enable_fast_reads(open_archive(db_path, create=False))
+    db = enable_fast_reads(open_archive(db_path, create=False, write=rebuild))
     if rebuild:
         rebuild_index(db)
         click.echo(f"search index rebuilt: {db['posts'].count} posts", err=True)
@@ -346,11 +391,12 @@ def history(post: str, db_path: str, diff: tuple[int, int] | None) -> None:
 def serve(db_path: str, host: str, port: int) -> None:
     """Search and read the archive in a browser: a small read-only web page on 127.0.0.1."""
     with serving(db_path, host=host, port=port) as server:
-        click.echo(f"Serving {db_path} read-only at {server.url} (Ctrl-C to stop)", err=True)
         try:
+            click.echo(f"Serving {db_path} read-only at {server.url} (Ctrl-C to stop)", err=True)
             threading.Event().wait()
         except KeyboardInterrupt:
             click.echo("Stopped.", err=True)
+            sys.exit(130)
 
 
 @cli.command("export")

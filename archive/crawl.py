@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
+import threading
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from itertools import zip_longest
 from typing import Iterable, Iterator
@@ -197,20 +199,44 @@ class SiteRun:
 def execute(plans: Iterable[Plan], fetcher: Fetcher, *, concurrency: int = 1) -> Iterator[Outcome]:
     """Fetch and extract each plan, up to `concurrency` at once, yielding outcomes in plan order.
 
-    At most twice `concurrency` pages are held at a time, however large the site.
+    At most twice `concurrency` pages are held at a time, however large the site. The workers are daemon
+    threads: Ctrl-C (or a consumer that stops early) ends the crawl at once, never waiting for a slow server
+    to finish a response; requests not started yet are cancelled.
     """
     if concurrency <= 1:
         for plan in plans:
             yield fetch_and_extract(fetcher, plan)
         return
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="fetch") as pool:
-        pending: deque = deque()
+    work: queue.SimpleQueue = queue.SimpleQueue()
+    for number in range(concurrency):
+        threading.Thread(target=_work, args=(work, fetcher), name=f"fetch-{number}", daemon=True).start()
+    pending: deque[Future] = deque()
+    try:
         for plan in plans:
-            pending.append(pool.submit(fetch_and_extract, fetcher, plan))
+            future: Future = Future()
+            work.put((plan, future))
+            pending.append(future)
             while len(pending) >= 2 * concurrency:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
+        for _ in range(concurrency):
+            work.put(None)
+
+
+def _work(work: queue.SimpleQueue, fetcher: Fetcher) -> None:
+    """A fetch worker: take (plan, future) pairs until a None, skipping futures cancelled meanwhile."""
+    while (job := work.get()) is not None:
+        plan, future = job
+        if not future.set_running_or_notify_cancel():
+            continue
+        try:
+            future.set_result(fetch_and_extract(fetcher, plan))
+        except BaseException as exc:  # handed to the consumer, which raises it
+            future.set_exception(exc)
 
 
 def fetch_and_extract(fetcher: Fetcher, plan: Plan) -> Outcome:

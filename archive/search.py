@@ -1,8 +1,9 @@
 """Full-text search over the archive: SQLite FTS5 (porter stemming over unicode61, diacritics folded), BM25
 ranking with titles and headings above body text, and the best-matching section's heading and snippet per hit.
 
-The indexes are sqlite-utils FTS tables with triggers, so every insert, update and re-extraction keeps them
-in step; `rebuild_index` rebuilds them. Datasette sees `posts_fts` and offers search on `posts`.
+The indexes are external-content FTS5 tables with triggers, so every insert, update and re-extraction keeps
+them in step; `ensure_index` repairs them when a trigger is missing and `rebuild_index` rebuilds them, each in
+one transaction. Datasette sees `posts_fts` and offers search on `posts`.
 """
 from __future__ import annotations
 
@@ -47,51 +48,82 @@ class Hit:
 
 
 def ensure_index(db: sqlite_utils.Database) -> None:
-    """Create the FTS tables and their triggers once (filling them from what is already archived)."""
-    _create_indexes(db)
-    for table, columns in (("posts", POST_FTS_COLUMNS), ("sections", SECTION_FTS_COLUMNS)):
-        _narrow_update_trigger(db, table, columns)
+    """Make the search index whole: both FTS tables and their six triggers, exactly as `_index_sql` writes them.
 
-
-def _narrow_update_trigger(db: sqlite_utils.Database, table: str, columns: tuple[str, ...]) -> None:
-    """sqlite-utils' update trigger re-indexes a row whatever column changes; every crawl touches last_seen
-    and status of every post, so only a change to an indexed column should cost a re-index."""
-    row = db.execute("select sql from sqlite_master where type = 'trigger' and name = ?", [f"{table}_au"]).fetchone()
-    if row is None or "UPDATE OF" in row[0]:
-        return
-    names = ", ".join(f'"{c}"' for c in columns)
-    narrowed = row[0].replace(f'AFTER UPDATE ON "{table}"', f'AFTER UPDATE OF {names} ON "{table}"', 1)
+    If anything is missing or different (a kill mid-creation in an older version, a hand-made change), the
+    index is rebuilt from the tables, since rows may have changed while a trigger was missing. One transaction
+    (a savepoint inside the caller's): a kill leaves the index as it was or whole.
+    """
     with db.atomic():
-        db.execute(f'drop trigger "{table}_au"')
-        db.execute(narrowed)
+        if not index_is_whole(db):
+            _recreate_index(db)
 
 
-def _create_indexes(db: sqlite_utils.Database) -> None:
-    if not db["posts_fts"].exists():
-        db["posts"].enable_fts(POST_FTS_COLUMNS, create_triggers=True, tokenize=TOKENIZE)
-        with db.atomic():  # `order by rank` then ranks with these weights (also in Datasette)
-            db.execute(f"insert into posts_fts(posts_fts, rank) values ('rank', 'bm25({_weights(POST_WEIGHTS)})')")
-    if not db["sections_fts"].exists():
-        db["sections"].enable_fts(SECTION_FTS_COLUMNS, create_triggers=True, tokenize=TOKENIZE)
-        with db.atomic():
-            db.execute(f"insert into sections_fts(sections_fts, rank) values ('rank', "
-                       f"'bm25({_weights(SECTION_WEIGHTS)})')")
-
-
-def _weights(weights: tuple[float, ...]) -> str:
-    return ", ".join(str(w) for w in weights)
+def index_is_whole(db: sqlite_utils.Database) -> bool:
+    """True if both FTS tables and all six triggers are there, as this version writes them."""
+    expected = {name: sql for name, sql in _index_sql()}
+    names = ", ".join("?" * len(expected))
+    found = dict(db.execute(f"select name, sql from sqlite_master where name in ({names})", list(expected)).fetchall())
+    return found == expected
 
 
 def rebuild_index(db: sqlite_utils.Database) -> None:
-    """Recompute posts.headings, then drop and recreate both indexes and their triggers from the tables."""
+    """Recompute posts.headings, then drop and recreate both indexes and their triggers from the tables.
+
+    One transaction: a kill or Ctrl-C midway leaves the index as it was, never half-built.
+    """
     with db.atomic():
         db.execute("update posts set headings = (select group_concat(heading, char(10)) from "
                    "(select heading from sections s where s.post_id = posts.id and heading is not null "
                    "order by position))")
-    for table in ("posts", "sections"):
-        if db[f"{table}_fts"].exists():
-            db[table].disable_fts()
-    ensure_index(db)
+        _recreate_index(db)
+
+
+def _recreate_index(db: sqlite_utils.Database) -> None:
+    """Drop whatever there is of the index, then create it and fill it from the tables (in the caller's transaction).
+
+    Written out here rather than through sqlite-utils' enable_fts, whose executescript would commit midway
+    with older sqlite-utils releases.
+    """
+    for name, kind in db.execute("select name, type from sqlite_master where type = 'trigger' and name in "
+                                 "('posts_ai', 'posts_ad', 'posts_au', 'sections_ai', 'sections_ad', 'sections_au')"
+                                 ).fetchall():
+        db.execute(f'drop {kind} "{name}"')
+    for table in ("posts_fts", "sections_fts"):
+        db.execute(f'drop table if exists "{table}"')
+    for _, sql in _index_sql():
+        db.execute(sql)
+    for table, weights in (("posts", POST_WEIGHTS), ("sections", SECTION_WEIGHTS)):
+        # `order by rank` then ranks with these weights (also in Datasette)
+        db.execute(f"insert into {table}_fts({table}_fts, rank) values ('rank', 'bm25({_weights(weights)})')")
+        db.execute(f"insert into {table}_fts({table}_fts) values ('rebuild')")
+
+
+def _index_sql() -> list[tuple[str, str]]:
+    """(name, SQL) of both FTS tables (external content, as sqlite-utils makes them, so Datasette finds them)
+    and their triggers. The update triggers fire only on indexed columns: every crawl touches last_seen and
+    status of every post, and only a change to an indexed column should cost a re-index."""
+    items = []
+    for table, columns in (("posts", POST_FTS_COLUMNS), ("sections", SECTION_FTS_COLUMNS)):
+        names = ", ".join(f'"{c}"' for c in columns)
+        new = ", ".join(f'new."{c}"' for c in columns)
+        old = ", ".join(f'old."{c}"' for c in columns)
+        fts = f'"{table}_fts"'
+        delete = f"INSERT INTO {fts} ({fts}, rowid, {names}) VALUES('delete', old.rowid, {old});"
+        insert = f"INSERT INTO {fts} (rowid, {names}) VALUES (new.rowid, {new});"
+        items += [
+            (f"{table}_fts", f"CREATE VIRTUAL TABLE {fts} USING FTS5 ({names}, tokenize='{TOKENIZE}', "
+                             f'content="{table}")'),
+            (f"{table}_ai", f'CREATE TRIGGER "{table}_ai" AFTER INSERT ON "{table}" BEGIN {insert} END'),
+            (f"{table}_ad", f'CREATE TRIGGER "{table}_ad" AFTER DELETE ON "{table}" BEGIN {delete} END'),
+            (f"{table}_au", f'CREATE TRIGGER "{table}_au" AFTER UPDATE OF {names} ON "{table}" BEGIN {delete} '
+                            f"{insert} END"),
+        ]
+    return items
+
+
+def _weights(weights: tuple[float, ...]) -> str:
+    return ", ".join(str(w) for w in weights)
 
 
 def post_filters(alias: str, *, author: str | None = None, since: str | None = None, until: str | None = None,

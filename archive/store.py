@@ -4,13 +4,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import threading
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -19,8 +20,17 @@ from scraper.errors import ArchiveError
 from scraper.models import Image, Post, Section
 from scraper.urls import normalize_url, slug_from_url
 
+from .dbfile import (
+    APPLICATION_ID,
+    ArchiveDatabase,
+    FileFacts,
+    check_integrity,
+    connect,
+    read_facts,
+    read_only_reason,
+)
 from .quality import post_warnings
-from .search import ensure_index
+from .search import ensure_index, rebuild_index
 
 MMAP_BYTES = 1024 * 1024 * 1024  # address space only: pages are read in as touched
 IMAGE_COLUMNS = {"post_id": int, "position": int, "src": str, "alt": str, "caption": str, "local_path": str,
@@ -32,6 +42,11 @@ POST_COLUMNS = {
     "author_url": str, "lastmod": str, "gone_at": str, "headings": str, "author_account": str,
     "translations": str,
 }
+# What an archive made before marks had from the start: an unmarked file with these is adopted, others are refused.
+FIRST_POST_COLUMNS = {"id", "url", "site", "slug", "title", "author", "published", "updated", "excerpt", "body_text",
+                      "body_html", "content_hash", "status", "first_seen", "last_seen", "canonical_url", "language"}
+ARCHIVE_TABLES = {"posts", "sections", "images", "aliases", "tags", "pages", "versions", "runs", "crawl_log"}
+_FTS_TABLE = re.compile(r"^(posts|sections)_fts(_(data|idx|docsize|config|content))?$")
 
 
 @dataclass
@@ -51,9 +66,40 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def open_archive(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
-    """Open (or create) an archive, refusing files that are not SQLite databases without touching them."""
+def open_archive(path: str | Path, *, create: bool = True, write: bool | None = None) -> sqlite_utils.Database:
+    """Open an archive to write into (creating it if `create`), or only to read it.
+
+    `write` defaults to `create`, so `create=False` opens read-only: that works on a read-only file or disk,
+    and never changes the file. Before a writer's first write the file must carry the archive's mark (or be an
+    unmarked archive made before marks, or a new or empty file), pass SQLite's quick_check and be writable;
+    then it is brought to SCHEMA_VERSION and its search index made whole, in one transaction. Anything else is
+    refused with the file left byte for byte as it was.
+    """
     path = Path(path)
+    write = create if write is None else write
+    if create and not write:
+        raise ValueError("an archive can only be created to be written")
+    _check_path(path, create=create)
+    if not write:
+        db = connect(path, write=False)
+        _check_is_archive(db, path, empty_ok=False)
+        return db
+    if path.exists() and path.stat().st_size:
+        reader = connect(path, write=False)
+        try:
+            _check_is_archive(reader, path, empty_ok=True)
+            check_integrity(reader, path)
+        finally:
+            reader.close()
+    reason = read_only_reason(path)
+    if reason:
+        raise ArchiveError(f"{path} {reason}: cannot write to it (list, show, search, serve and export still read it)")
+    db = connect(path, write=True)
+    upgrade(db)
+    return db
+
+
+def _check_path(path: Path, *, create: bool) -> None:
     if path.is_dir():
         raise ArchiveError(f"{path} is a directory, not an archive file")
     if not path.exists():
@@ -61,18 +107,42 @@ def open_archive(path: str | Path, *, create: bool = True) -> sqlite_utils.Datab
             raise ArchiveError(f"no archive at {path} (run 'blog-archive crawl' or 'import' first)")
         if not path.parent.exists():
             raise ArchiveError(f"folder {path.parent} does not exist")
-    elif path.stat().st_size and not _is_sqlite_file(path):
-        raise ArchiveError(f"{path} is not a blog-archive database (not an SQLite file)")
+    elif path.stat().st_size:
+        header = _header(path)
+        if not header.startswith(b"SQLite format 3\x00"):
+            raise ArchiveError(f"{path} is not a blog-archive database (not an SQLite file)")
+        marked = int.from_bytes(header[68:72], "big")  # PRAGMA application_id, read without SQLite touching it
+        if marked and marked != APPLICATION_ID:
+            raise ArchiveError(f"{path} is not a blog-archive database (it is marked as another program's: "
+                               f"application_id {marked})")
+
+
+def _check_is_archive(db: sqlite_utils.Database, path: Path, *, empty_ok: bool) -> FileFacts:
+    """The file's mark and tables say it is an archive this version can use; ArchiveError if not."""
     try:
-        db = sqlite_utils.Database(path)
-        db.execute("select count(*) from sqlite_master").fetchone()
+        facts = read_facts(db)
     except sqlite3.DatabaseError as exc:
         raise ArchiveError(f"{path} cannot be opened as a database: {exc}") from exc
-    if create:
-        ensure_schema(db)
-    elif "posts" not in db.table_names():
-        raise ArchiveError(f"{path} is not a blog-archive database (no posts table)")
-    return db
+    if facts.application_id == APPLICATION_ID:
+        if facts.version > SCHEMA_VERSION:
+            raise ArchiveError(f"{path} was written by a newer blog-archive (schema version {facts.version}, this "
+                               f"one knows up to {SCHEMA_VERSION}): upgrade blog-archive to use it")
+        return facts
+    not_ours = f"{path} is not a blog-archive database"
+    if facts.application_id:
+        raise ArchiveError(f"{not_ours} (it is marked as another program's: application_id {facts.application_id})")
+    tables = {t for t in facts.tables if not t.startswith("sqlite_")}
+    if not tables:
+        if empty_ok:  # new, or a creation killed before its one transaction committed
+            return facts
+        raise ArchiveError(f"{not_ours} (it is empty)")
+    if "posts" not in tables:
+        raise ArchiveError(f"{not_ours} (no posts table)")
+    foreign = sorted(t for t in tables if t not in ARCHIVE_TABLES and not _FTS_TABLE.match(t))
+    if foreign or not FIRST_POST_COLUMNS <= facts.post_columns:
+        what = f"tables an archive never has: {', '.join(foreign[:5])}" if foreign else "its posts table is not an archive's"
+        raise ArchiveError(f"{not_ours} (no blog-archive mark, and {what})")
+    return facts  # an archive made before marks: the first writer marks it
 
 
 def enable_fast_reads(db: sqlite_utils.Database) -> sqlite_utils.Database:
@@ -84,21 +154,52 @@ def enable_fast_reads(db: sqlite_utils.Database) -> sqlite_utils.Database:
     return db
 
 
-def _is_sqlite_file(path: Path) -> bool:
-    with path.open("rb") as handle:
-        return handle.read(16) == b"SQLite format 3\x00"
-
-
-def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create the tables and indexes once; every later write relies on this shape."""
+def _header(path: Path) -> bytes:
+    """The first 100 bytes of the file: SQLite's database header."""
     try:
-        if db.journal_mode != "wal":
-            db.enable_wal()
+        with path.open("rb") as handle:
+            return handle.read(100)
+    except OSError as exc:
+        raise ArchiveError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def upgrade(db: ArchiveDatabase) -> None:
+    """Bring a writer's archive to SCHEMA_VERSION, with every table, column and index and a whole search index.
+
+    One transaction, read again under the write lock (another writer may just have done it): a kill leaves the
+    file as it was or fully upgraded, and a new archive never exists without its search triggers.
+    """
+    try:
+        db.use_wal()
         with db.atomic():
+            facts = read_facts(db)
             _create_tables(db)
-        ensure_index(db)  # outside the transaction: sqlite-utils creates FTS tables with executescript
+            for number, step in MIGRATIONS:
+                if number > facts.version:
+                    step(db)
+            ensure_index(db)
+            if facts.version != SCHEMA_VERSION:
+                db.execute(f"pragma user_version = {SCHEMA_VERSION}")
+            if facts.application_id != APPLICATION_ID:
+                db.execute(f"pragma application_id = {APPLICATION_ID}")
     except sqlite3.DatabaseError as exc:
         raise ArchiveError(f"cannot set up the archive: {exc}") from exc
+
+
+def _reindex_unmarked(db: sqlite_utils.Database) -> None:
+    """Version 1, the first marked one. An unmarked archive may have lost search triggers to a kill while it was
+    being created (issue 11) and silently missed changes since: its index is rebuilt once from the tables."""
+    rebuild_index(db)
+
+
+# Schema versions (PRAGMA user_version) and the step that brings an archive to each, applied in order, each
+# in the one upgrade transaction. Tables, columns and indexes that are only added need no step (_create_tables
+# adds what is missing on every writer's open); a step converts what is already stored. Never change a released
+# step: add the next one.
+MIGRATIONS: tuple[tuple[int, Callable[[sqlite_utils.Database], None]], ...] = (
+    (1, _reindex_unmarked),
+)
+SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
 def _create_tables(db: sqlite_utils.Database) -> None:

@@ -2,30 +2,34 @@
 
 Server-side HTML; one small script makes results follow the search box as you type. The archive is
 opened read-only, only GET and HEAD are answered, every scraped fragment is sanitised with nh3 before it
-is shown, and a Content-Security-Policy forbids inline scripts.
+is shown, and a Content-Security-Policy forbids inline scripts. Requests must name the server by an address
+it listens on (no DNS rebinding); downloaded media is served only as the image, video, audio or PDF its
+name says, under a policy that runs nothing, and anything else as a download.
 """
 from __future__ import annotations
 
 import contextlib
 import http.server
+import ipaddress
+import logging
 import mimetypes
-import sqlite3
+import socket
+import sys
 import threading
 from html import escape
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NamedTuple
 from urllib.parse import parse_qs, quote, urlsplit
 
 import nh3
 import sqlite_utils
 
 from scraper.demo.server import in_thread
-from scraper.errors import ArchiveError
 
 from .media import media_dir_for
 from .render import version_diff
 from .search import MARK_END, MARK_START, SearchError, post_filters, search
-from .store import enable_fast_reads, find_post, load_post, post_versions
+from .store import enable_fast_reads, find_post, load_post, open_archive, post_versions
 
 SAFE_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "s", "sub", "sup", "code", "pre", "a", "ul", "ol", "li",
              "blockquote", "table", "thead", "tbody", "tr", "th", "td", "figure", "figcaption", "img", "hr",
@@ -33,19 +37,33 @@ SAFE_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "s", "sub", "sup", "code"
 SAFE_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt"}, "td": {"colspan", "rowspan"},
                    "th": {"colspan", "rowspan"}, "*": set()}
 CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: http:; connect-src 'self'"
+MEDIA_CSP = "default-src 'none'; sandbox"  # a media file opened on its own runs nothing and reaches nothing
+# Media served with a type of its own (by the extension it was stored under); anything else is a download.
+MEDIA_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
+               ".webp": "image/webp", ".avif": "image/avif", ".bmp": "image/bmp", ".ico": "image/x-icon",
+               ".tif": "image/tiff", ".tiff": "image/tiff", ".heic": "image/heic", ".mp4": "video/mp4",
+               ".m4v": "video/mp4", ".webm": "video/webm", ".mov": "video/quicktime", ".ogv": "video/ogg",
+               ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".ogg": "audio/ogg", ".oga": "audio/ogg",
+               ".wav": "audio/wav", ".flac": "audio/flac", ".pdf": "application/pdf"}
+DOWNLOAD = "application/octet-stream"
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+WILDCARDS = ("", "0.0.0.0", "::")
+HTML = "text/html; charset=utf-8"
+BACKLOG = 256  # connections waiting to be accepted (socketserver's default of 5 drops bursts)
+
+
+class Response(NamedTuple):
+    status: int
+    content_type: str
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
 STATIC = Path(__file__).parent / "static"
+logger = logging.getLogger(__name__)
 
 
 def open_read_only(db_path: str | Path) -> sqlite_utils.Database:
-    path = Path(db_path)
-    if not path.is_file():
-        raise ArchiveError(f"no archive at {path} (run 'blog-archive crawl' or 'import' first)")
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
-        conn.execute("select count(*) from posts").fetchone()
-    except sqlite3.DatabaseError as exc:
-        raise ArchiveError(f"{path} is not a blog-archive database ({exc})") from exc
-    return enable_fast_reads(sqlite_utils.Database(conn))
+    """The archive, read-only (also on a read-only file or disk), shared by the server's threads under a lock."""
+    return enable_fast_reads(open_archive(db_path, create=False))
 
 
 class ArchiveSite:
@@ -56,23 +74,23 @@ class ArchiveSite:
         self.media_dir = media_dir_for(db_path)
         self.lock = threading.Lock()  # one sqlite connection, shared by the server's threads
 
-    def respond(self, target: str) -> tuple[int, str, bytes]:
-        """(status, content type, body) for a GET of target."""
+    def respond(self, target: str) -> Response:
+        """The response to a GET of target."""
         parts = urlsplit(target)
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         path = parts.path
         with self.lock:
             if path == "/":
-                return 200, "text/html; charset=utf-8", self.home(query).encode()
+                return Response(200, HTML, self.home(query).encode())
             if path == "/results":
-                return 200, "text/html; charset=utf-8", self.results(query).encode()
+                return Response(200, HTML, self.results(query).encode())
             if path == "/post":
                 return self.post(query)
         if path.startswith("/static/"):
-            return self.file(STATIC, path[len("/static/"):])
+            return self.static(path[len("/static/"):])
         if path.startswith("/media/"):
-            return self.file(self.media_dir, path[len("/media/"):])
-        return 404, "text/html; charset=utf-8", page("Not found", "<p>No such page.</p>").encode()
+            return self.media(path[len("/media/"):])
+        return Response(404, HTML, page("Not found", "<p>No such page.</p>").encode())
 
     def home(self, query: dict[str, str]) -> str:
         authors = [r[0] for r in self.db.execute("select distinct author from posts where author is not null "
@@ -118,10 +136,10 @@ class ArchiveSite:
                         f'{escape(author or "unknown author")}</div></li>' for url, title, author, date in rows)
         return f'<ol class="hits">{items}</ol>' if items else '<p class="note">No posts.</p>'
 
-    def post(self, query: dict[str, str]) -> tuple[int, str, bytes]:
+    def post(self, query: dict[str, str]) -> Response:
         row = find_post(self.db, query.get("url", "")) if query.get("url") else None
         if row is None:
-            return 404, "text/html; charset=utf-8", page("Not found", "<p>No such post.</p>").encode()
+            return Response(404, HTML, page("Not found", "<p>No such post.</p>").encode())
         post = load_post(self.db, row)
         local = {r[0]: r[1] for r in self.db.execute("select src, local_path from images where post_id = ? and "
                                                       "local_path is not null", [row["id"]])}
@@ -147,19 +165,41 @@ class ArchiveSite:
                             f'{escape(older["title"] or "")}</summary><pre>{escape(version_diff(older, newer))}'
                             f'</pre></details></li>')
             body.append("</ol></section>")
-        return 200, "text/html; charset=utf-8", page(post.title or "Post", "".join(body), back=True).encode()
+        return Response(200, HTML, page(post.title or "Post", "".join(body), back=True).encode())
 
     def local_images(self, html: str, local: dict[str, str]) -> str:
         for src, path in local.items():
             html = html.replace(f'src="{escape(src)}"', f'src="/media/{escape(quote(path.split("/", 1)[-1]))}"')
         return html
 
-    def file(self, root: Path, relative: str) -> tuple[int, str, bytes]:
-        base = root.resolve()
-        target = (base / relative).resolve()
-        if not target.is_relative_to(base) or not target.is_file():
-            return 404, "text/plain", b"not found"
-        return 200, mimetypes.guess_type(target.name)[0] or "application/octet-stream", target.read_bytes()
+    def static(self, relative: str) -> Response:
+        """The page's own style sheet and script."""
+        target = inside(STATIC, relative)
+        if target is None:
+            return Response(404, "text/plain", b"not found")
+        return Response(200, mimetypes.guess_type(target.name)[0] or DOWNLOAD, target.read_bytes())
+
+    def media(self, relative: str) -> Response:
+        """A downloaded image (or video, audio, PDF) under its own type; anything else only as a download.
+
+        A scraped "image" may be HTML, SVG or a script: served from this origin as what it is, it would run
+        with access to the whole archive. nosniff (on every response) keeps browsers to the type given here.
+        """
+        target = inside(self.media_dir, relative)
+        if target is None:
+            return Response(404, "text/plain", b"not found", (("Content-Security-Policy", MEDIA_CSP),))
+        content_type = MEDIA_TYPES.get(target.suffix.lower(), DOWNLOAD)
+        headers = [("Content-Security-Policy", MEDIA_CSP)]
+        if content_type == DOWNLOAD:
+            headers.append(("Content-Disposition", "attachment"))
+        return Response(200, content_type, target.read_bytes(), tuple(headers))
+
+
+def inside(root: Path, relative: str) -> Path | None:
+    """The file at root/relative, if it is one and does not escape root."""
+    base = root.resolve()
+    target = (base / relative).resolve()
+    return target if target.is_relative_to(base) and target.is_file() else None
 
 
 def sanitise(html: str) -> str:
@@ -191,32 +231,45 @@ class Handler(http.server.BaseHTTPRequestHandler):
     server: ArchiveServer
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
+    timeout = 60  # a client that connects and says nothing does not hold a thread for ever
 
     def do_GET(self) -> None:  # noqa: N802
-        status, content_type, body = self.server.site.respond(self.path)
-        self.send(status, content_type, body)
+        self.answer()
 
     def do_HEAD(self) -> None:  # noqa: N802
-        status, content_type, body = self.server.site.respond(self.path)
-        self.send(status, content_type, body, head=True)
+        self.answer(head=True)
 
     def do_POST(self) -> None:  # noqa: N802  (read-only: nothing may be written)
-        self.send(405, "text/plain", b"read-only")
+        self.send(Response(405, "text/plain", b"read-only", (("Allow", "GET, HEAD"),)))
 
     do_PUT = do_DELETE = do_PATCH = do_POST
 
-    def send(self, status: int, content_type: str, body: bytes, *, head: bool = False) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Content-Security-Policy", CSP)
+    def answer(self, *, head: bool = False) -> None:
+        refusal = self.server.refuse_host(self.headers.get("Host"))
+        if refusal:
+            self.close_connection = True
+            self.send(refusal, head=head)
+            return
+        try:
+            response = self.server.site.respond(self.path)
+        except Exception as exc:  # a bug or a damaged archive: one line on the console, a 500 to the browser
+            logger.error("%s %s failed: %s", self.command, self.path[:200], exc)
+            response = Response(500, "text/plain", b"internal error")
+        self.send(response, head=head)
+
+    def send(self, response: Response, *, head: bool = False) -> None:
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        extra = dict(response.headers)
+        self.send_header("Content-Security-Policy", extra.pop("Content-Security-Policy", CSP))
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
-        if status == 405:
-            self.send_header("Allow", "GET, HEAD")
+        for name, value in extra.items():
+            self.send_header(name, value)
         self.end_headers()
         if not head:
-            self.wfile.write(body)
+            self.wfile.write(response.body)
 
     def log_message(self, format: str, *args) -> None:
         pass
@@ -224,15 +277,70 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 class ArchiveServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = BACKLOG
 
     def __init__(self, site: ArchiveSite, host: str, port: int):
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         super().__init__((host, port), Handler)
         self.site = site
+        name = f"[{host}]" if ":" in host else host
+        self.host_names = {n.lower() for n in (*LOOPBACK_NAMES, name)}
+        self.any_address = host in WILDCARDS
+        if self.any_address:  # listening everywhere: also the machine's own names
+            self.host_names |= {socket.gethostname().lower(), socket.getfqdn().lower()}
 
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+    def refuse_host(self, value: str | None) -> Response | None:
+        """Why a request's Host header is refused (None: it names this server).
+
+        A page on another site can make a browser send requests here under the attacker's own name (DNS
+        rebinding); only the names this server listens on, with its port, are answered.
+        """
+        if not value:
+            return Response(400, "text/plain", b"a Host header is required")
+        name, port = split_host(value.strip().lower())
+        known = name in self.host_names or (self.any_address and is_ip_literal(name))
+        own_port = self.server_address[1]
+        if known and (port == own_port or (port is None and own_port == 80)):
+            return None
+        return Response(421, "text/plain", f"this server answers only as {self.url_names()}".encode())
+
+    def url_names(self) -> str:
+        port = self.server_address[1]
+        return ", ".join(f"{name}:{port}" for name in sorted(self.host_names))
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that went away is nothing to report; anything else is one line, not a traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        logger.error("request from %s failed: %s", client_address[0], error)
+
+
+def split_host(value: str) -> tuple[str, int | None]:
+    """'Example.org:8000' -> ('example.org', 8000); '[::1]:80' -> ('[::1]', 80); a bad port gives -1."""
+    if value.startswith("["):
+        name, _, rest = value.partition("]")
+        name, port = name + "]", rest[1:] if rest.startswith(":") else (None if not rest else "x")
+    elif value.count(":") == 1:
+        name, port = value.split(":")
+    else:
+        name, port = value, None
+    if port is None:
+        return name, None
+    return name, int(port) if port.isdigit() and len(port) <= 5 else -1
+
+
+def is_ip_literal(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 @contextlib.contextmanager

@@ -197,3 +197,17 @@ def test_corrupt_database_is_refused_before_any_request(runner, tmp_path, site):
     result = run(runner, "crawl", site.origin, "--db", db, "--delay", "0")
     assert_one_line_error(result, "not a blog-archive database")
     assert site.requests == []
+
+
+@pytest.mark.parametrize("address, message", [
+    ("http://[::1", "'http://[::1' is not a web address (Invalid IPv6 URL)"),
+    ("http://" + "a" * 300 + ".example/", "has no valid host name"),
+    ("https://clinic.example:99999/", "is not a web address (Port out of range 0-65535)"),
+    ("ftp://clinic.example/", "'ftp://clinic.example/' is not an http(s) address"),
+])
+def test_crawl_of_an_impossible_address_is_one_error_line(runner, db_path, address, message):
+    result = runner.invoke(cli, ["crawl", address, "--db", str(db_path)])
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ") and message in result.stderr
+    assert len(result.stderr) < 200
+    assert not db_path.exists()

@@ -1,14 +1,22 @@
 """The SQLite archive: shape, idempotent saves, refusing files that are not archives."""
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import zlib
+from pathlib import Path
 
 import pytest
 
-from archive.store import Capture, find_post, load_post, open_archive, save_capture, save_post
+from archive.dbfile import APPLICATION_ID
+from archive.search import index_is_whole, search
+from archive.store import SCHEMA_VERSION, Capture, find_post, load_post, open_archive, save_capture, save_post
+from processes import SEED, lines, run
 from scraper.errors import ArchiveError
 from scraper.models import Image, Post, Section
+
+# An archive as blog-archive made it before archives carried a mark (commit 8e4e06d), with one post.
+UNMARKED = Path(__file__).parent / "fixtures" / "archives" / "unmarked-8e4e06d.sqlite"
 
 
 def sample_post(url: str = "https://www.example-clinic.com/post/cupping-101", **changes) -> Post:
@@ -102,22 +110,113 @@ def test_sqlite_file_of_another_tool_is_refused_for_reading(tmp_path):
         open_archive(path, create=False)
 
 
-def test_archive_only_fields_read_back_but_stay_out_of_to_dict(db_path):
-    db = open_archive(db_path)
-    post = sample_post(author="Natalie Cheary", author_account="Office Manager",
-                       translations={"es": "https://www.example-clinic.com/es/post/cupping-101"},
-                       aliases=["https://www.example-clinic.com/single-post/cupping-101"])
-    save_post(db, post)
-    loaded = load_post(db, find_post(db, post.url))
-    assert (loaded.author_account, loaded.translations, loaded.aliases) == (
-        "Office Manager", {"es": "https://www.example-clinic.com/es/post/cupping-101"},
-        ["https://www.example-clinic.com/single-post/cupping-101"])
-    assert not {"author_account", "translations", "aliases"} & set(loaded.to_dict())
+def another_programs_file(path: Path, *, application_id: int = 0) -> bytes:
+    """An SQLite file of some other program that happens to have a posts table; returns its bytes."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("create table posts (id integer primary key, url text, title text, body text)")
+        conn.execute("create table users (id integer primary key, name text)")
+        conn.execute("insert into posts (url, title, body) values ('/hello', 'Hello', 'World')")
+        conn.execute(f"pragma application_id = {application_id}")
+    conn.close()
+    return path.read_bytes()
 
 
-def test_an_alias_is_kept_when_a_later_save_does_not_name_it(db_path):
-    db = open_archive(db_path)
-    save_post(db, sample_post(aliases=["https://www.example-clinic.com/single-post/cupping-101"]))
-    save_post(db, sample_post(title="Cupping 101, revised"))
-    assert load_post(db, find_post(db, sample_post().url)).aliases == [
-        "https://www.example-clinic.com/single-post/cupping-101"]
+def test_another_programs_file_with_a_posts_table_is_refused_unchanged(tmp_path):
+    path = tmp_path / "notes.db"
+    before = another_programs_file(path)
+    with pytest.raises(ArchiveError, match="not a blog-archive database .no blog-archive mark, and tables an archive "
+                                           "never has: users"):
+        open_archive(path)
+    assert path.read_bytes() == before
+
+
+def test_another_programs_marked_file_is_refused_unread(tmp_path):
+    path = tmp_path / "notes.db"
+    before = another_programs_file(path, application_id=0x12345678)
+    with pytest.raises(ArchiveError, match="marked as another program's"):
+        open_archive(path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.db"]  # not even a -wal or -shm beside it
+
+
+def test_import_into_another_programs_file_is_one_error_line_and_no_change(tmp_path):
+    path = tmp_path / "notes.db"
+    before = another_programs_file(path)
+    result = run("import", SEED, "--db", path)
+    assert result.returncode == 1
+    assert lines(result.stderr) == [f"Error: {path} is not a blog-archive database (no blog-archive mark, and tables "
+                                    f"an archive never has: users)"]
+    assert path.read_bytes() == before
+
+
+def test_new_archive_carries_the_mark_and_the_schema_version(db_path):
+    open_archive(db_path).close()
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("pragma application_id").fetchone() == (APPLICATION_ID,)
+        assert conn.execute("pragma user_version").fetchone() == (SCHEMA_VERSION,)
+
+
+def test_an_archive_made_before_marks_is_read_unchanged_then_marked_by_a_writer(tmp_path):
+    path = tmp_path / "old.db"
+    shutil.copy(UNMARKED, path)
+    reader = open_archive(path, create=False)
+    assert [r["title"] for r in reader.query("select title from posts")] == ["Herbal Teas for Better Digestion"]
+    reader.close()
+    assert path.read_bytes() == UNMARKED.read_bytes()
+    db = open_archive(path)
+    assert (db.execute("pragma application_id").fetchone()[0], db.execute("pragma user_version").fetchone()[0]) == (
+        APPLICATION_ID, SCHEMA_VERSION)
+    assert index_is_whole(db)
+    assert [hit.title for hit in search(db, "digestion")] == ["Herbal Teas for Better Digestion"]
+    save_post(db, sample_post())
+    assert [hit.title for hit in search(db, "suction")] == ["Cupping 101"]
+
+
+def test_an_archive_made_before_marks_that_lost_its_triggers_is_reindexed(tmp_path):
+    path = tmp_path / "old.db"
+    shutil.copy(UNMARKED, path)
+    with sqlite3.connect(path) as conn:  # what a kill during its creation left (issue 11), and a change since
+        conn.execute("drop trigger posts_au")
+        conn.execute("update posts set title = 'Ginger for Nausea'")
+    conn.close()
+    db = open_archive(path)
+    assert [hit.title for hit in search(db, "ginger")] == ["Ginger for Nausea"]
+    assert search(db, "herbal teas") == []
+
+
+def test_archive_from_a_newer_version_is_refused_unchanged(db_path):
+    open_archive(db_path).close()
+    with sqlite3.connect(db_path) as conn:
+        conn.execute(f"pragma user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    before = db_path.read_bytes()
+    for create in (True, False):
+        with pytest.raises(ArchiveError, match="written by a newer blog-archive"):
+            open_archive(db_path, create=create)
+    assert db_path.read_bytes() == before
+
+
+def damaged_archive(path: Path) -> bytes:
+    """An archive of 30 posts whose posts table's root page has flipped bytes; returns its bytes."""
+    db = open_archive(path)
+    for n in range(30):
+        save_post(db, sample_post(f"https://www.example-clinic.com/post/p{n}", title=f"Post {n} " + "word " * 300))
+    root = db.execute("select rootpage from sqlite_master where name = 'posts'").fetchone()[0]
+    size = db.execute("pragma page_size").fetchone()[0]
+    db.close()
+    data = bytearray(path.read_bytes())
+    for offset in range((root - 1) * size + 8, (root - 1) * size + 40):  # its cell pointers
+        data[offset] ^= 0xFF
+    path.write_bytes(bytes(data))
+    return bytes(data)
+
+
+def test_archive_with_flipped_bytes_is_refused_before_any_write(db_path):
+    before = damaged_archive(db_path)
+    with pytest.raises(ArchiveError, match="is damaged .*nothing was written to it"):
+        open_archive(db_path)
+    assert db_path.read_bytes() == before
+    result = run("import", SEED, "--db", db_path)
+    assert result.returncode == 1 and len(lines(result.stderr)) == 1 and "is damaged" in result.stderr
+    assert db_path.read_bytes() == before
+

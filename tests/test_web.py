@@ -1,8 +1,15 @@
 """The read-only web page: search, reading view, sanitising, read-only serving, and a real browser."""
 from __future__ import annotations
 
+import http.client
 import os
+import re
+import select
 import shutil
+import signal
+import socket
+import struct
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -11,7 +18,8 @@ from urllib.parse import quote
 import pytest
 
 from archive.store import open_archive, save_post
-from archive.web import ArchiveSite, sanitise, serving
+from archive.web import MEDIA_CSP, ArchiveSite, sanitise, serving
+from processes import lines, start
 from scraper.models import Image, Post, Section
 
 URL = "https://www.wildflower.example/post/neuropathy"
@@ -36,8 +44,8 @@ def archive_path(db_path: Path) -> Path:
 
 
 def get(site: ArchiveSite, target: str) -> tuple[int, str]:
-    status, _, body = site.respond(target)
-    return status, body.decode()
+    response = site.respond(target)
+    return response.status, response.body.decode()
 
 
 def test_search_results_highlight_the_words(archive_path):
@@ -81,7 +89,7 @@ def test_downloaded_images_are_shown_from_the_local_media_folder(archive_path):
     site = ArchiveSite(archive_path)
     html = get(site, f"/post?url={quote(URL, safe='')}")[1]
     assert 'src="/media/ab/abcdef.jpg"' in html
-    assert site.respond("/media/ab/abcdef.jpg")[2] == b"\xff\xd8jpeg"
+    assert site.respond("/media/ab/abcdef.jpg").body == b"\xff\xd8jpeg"
 
 
 def test_unknown_pages_and_escapes_from_the_media_folder_are_404(archive_path):
@@ -105,6 +113,117 @@ def test_server_is_read_only_and_local(archive_path):
         with pytest.raises(Exception, match="readonly|read-only"):
             server.site.db.execute("delete from posts")
     assert archive_path.read_bytes() == before
+
+
+def status_for_host(url: str, host: str | None) -> int:
+    """The status of GET / sent with this Host header (None: no Host header at all, as HTTP/1.0 allows)."""
+    address = url.removeprefix("http://")
+    request = f"GET / HTTP/1.1\r\n{f'Host: {host}' + chr(13) + chr(10) if host is not None else ''}Connection: close\r\n\r\n"
+    with socket.create_connection(tuple(address.rsplit(":", 1)), timeout=5) as connection:
+        connection.sendall(request.encode())
+        return int(connection.makefile("rb").readline().split()[1])
+
+
+def test_only_the_names_the_server_listens_on_are_answered(archive_path):
+    with serving(archive_path) as server:
+        port = server.server_address[1]
+        assert status_for_host(server.url, f"127.0.0.1:{port}") == 200
+        assert status_for_host(server.url, f"localhost:{port}") == 200
+        assert status_for_host(server.url, f"LocalHost:{port}") == 200
+        assert status_for_host(server.url, f"attacker.example:{port}") == 421  # DNS rebinding
+        assert status_for_host(server.url, "attacker.example") == 421
+        assert status_for_host(server.url, f"127.0.0.1:{port + 1}") == 421
+        assert status_for_host(server.url, "127.0.0.1") == 421  # port 80 is not this server
+        assert status_for_host(server.url, None) == 400
+
+
+def test_a_server_on_all_addresses_answers_its_ip_addresses_but_no_other_name(archive_path):
+    with serving(archive_path, host="0.0.0.0") as server:
+        port = server.server_address[1]
+        url = f"http://127.0.0.1:{port}"
+        assert status_for_host(url, f"127.0.0.2:{port}") == 200
+        assert status_for_host(url, f"{socket.gethostname()}:{port}") == 200
+        assert status_for_host(url, f"attacker.example:{port}") == 421
+
+
+@pytest.fixture
+def media_archive(archive_path: Path) -> Path:
+    folder = archive_path.parent / "archive-media" / "ab"
+    folder.mkdir(parents=True)
+    (folder / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0jpeg")
+    (folder / "page.html").write_bytes(b"<script>fetch('/?q=').then(r => r.text()).then(steal)</script>")
+    (folder / "drawing.svg").write_bytes(b'<svg xmlns="http://www.w3.org/2000/svg" onload="steal()"/>')
+    (folder / "big.jpg").write_bytes(b"\xff\xd8" + os.urandom(4_000_000))
+    return archive_path
+
+
+def test_media_is_served_as_its_type_or_else_only_as_a_download(media_archive):
+    with serving(media_archive) as server:
+        for name, content_type, disposition in (("photo.jpg", "image/jpeg", None),
+                                                ("page.html", "application/octet-stream", "attachment"),
+                                                ("drawing.svg", "application/octet-stream", "attachment")):
+            with urllib.request.urlopen(f"{server.url}/media/ab/{name}") as response:
+                assert response.headers["Content-Type"] == content_type
+                assert response.headers["Content-Disposition"] == disposition
+                assert response.headers["X-Content-Type-Options"] == "nosniff"
+                assert response.headers["Content-Security-Policy"] == MEDIA_CSP == "default-src 'none'; sandbox"
+
+
+def serve_in_a_process(archive_path: Path):
+    server = start("serve", "--db", archive_path, "--port", "0")
+    first = server.stderr.readline()
+    match = re.search(r"http://127\.0\.0\.1:(\d+)", first)
+    assert match, first
+    return server, int(match.group(1)), first
+
+
+def test_two_hundred_connections_at_once_are_all_accepted_and_answered(archive_path):
+    server, port, _ = serve_in_a_process(archive_path)
+    sockets = []
+    try:
+        server.send_signal(signal.SIGSTOP)  # the server accepts nothing for now: the kernel's backlog holds them
+        for _ in range(200):
+            client = socket.socket()
+            client.setblocking(False)
+            client.connect_ex(("127.0.0.1", port))
+            sockets.append(client)
+        time.sleep(0.5)
+        _, connected, _ = select.select([], sockets, [], 0)
+        assert len(connected) == 200  # with a backlog of 5, the rest wait for a SYN retry, a second or more
+        server.send_signal(signal.SIGCONT)
+        for client in sockets:
+            client.setblocking(True)
+            client.settimeout(10)
+            client.sendall(f"GET /static/style.css HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+                           .encode())
+        statuses = [client.makefile("rb").readline().split()[1] for client in sockets]
+        assert statuses == [b"200"] * 200
+    finally:
+        server.send_signal(signal.SIGCONT)
+        for client in sockets:
+            client.close()
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=10)
+
+
+def test_clients_that_go_away_are_not_reported(media_archive):
+    server, port, first = serve_in_a_process(media_archive)
+    try:
+        for _ in range(10):
+            client = socket.create_connection(("127.0.0.1", port))
+            client.sendall(f"GET /media/ab/big.jpg HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+            client.recv(1000)
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # reset, mid-answer
+            client.close()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/?q=tingling")
+        assert connection.getresponse().status == 200  # and it still serves
+        connection.close()
+        time.sleep(0.3)
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, err = server.communicate(timeout=10)
+    assert [first.strip(), *lines(err)] == [first.strip(), "Stopped."]
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
