@@ -87,6 +87,12 @@ def _nginx(rules: list[Redirect], scoped: bool) -> list[str]:
             if key not in keys:  # hosts that differ only by port are one host to nginx: the first rule wins
                 keys.add(key)
                 lines.append(f"    {_nginx_quoted(key)} {_nginx_quoted(rule.new)};")
+    longest = max((len(key.encode("utf-8")) for key in keys), default=0)
+    if longest + 32 > 64:  # nginx's default bucket (64 bytes) holds no longer key: say how big one must be
+        size = 64
+        while size < longest + 32:
+            size *= 2
+        lines.insert(2, f"map_hash_bucket_size {size};  # the longest old address needs it (drop if set already)")
     return lines + ["}"]
 
 
