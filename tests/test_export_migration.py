@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -368,3 +369,85 @@ def test_paths_with_quote_characters_are_quoted_for_each_server(tmp_path):
     assert format_redirects(rules, "nginx") == 'location = "/post/a b;{c}" { return 301 /a-b-c/; }\n'
     assert format_redirects(rules, "apache") == 'Redirect 301 "/post/a b;{c}" /a-b-c/\n'
     assert format_redirects(rules, "netlify") == "/post/a%20b;{c} /a-b-c/ 301\n"
+
+
+# --- a kill, a full disk: every file whole or not at all -----------------------------------------------
+
+@pytest.fixture(scope="module")
+def big_archive(tmp_path_factory) -> Path:
+    """300 posts: enough for an export to take a moment and to fill a small disk."""
+    db_path = tmp_path_factory.mktemp("big") / "big.db"
+    db = open_archive(db_path)
+    text = "Acupuncture and sleep, herbs and qi. " * 60
+    with db.atomic():
+        for n in range(300):
+            db.conn.execute("savepoint p")
+            save_post(db, Post(url=f"{sites.A}/post/post-{n}", title=f"Post {n}", published=f"2020-01-{1 + n % 28:02d}",
+                               sections=[Section(None, 1, text, f"<p>{text}</p>")]), seen_at=sites.SEEN)
+            db.conn.execute("release p")
+    db.close()
+    return db_path
+
+
+KILLED_EXPORT = """
+import sys
+from archive.export import export
+from archive.store import open_archive
+export(open_archive(sys.argv[1], create=False), sys.argv[2], sys.argv[3])
+"""
+
+
+@pytest.mark.parametrize("fmt, final", [("markdown", "post-0.md"), ("jsonl", "posts.jsonl"), ("wxr", None)])
+def test_a_killed_export_leaves_no_file_and_the_next_export_removes_what_it_left(big_archive, tmp_path, fmt, final):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-c", KILLED_EXPORT, str(big_archive), fmt, str(out)],
+                               cwd=Path(__file__).resolve().parents[1])
+    deadline = time.monotonic() + 30
+    while not any(p.is_file() for p in out.glob(".blog-archive-export.*/**/*")) and time.monotonic() < deadline:
+        time.sleep(0.002)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    left = [p for p in out.iterdir()]
+    assert [p.name for p in left] == [f".blog-archive-export.{process.pid}.part"]  # nothing under a final name
+    (out / ".notes.md.999999999.1.part").write_text("half a file from an older version")  # its process is gone
+    summary = export(open_archive(big_archive, create=False), fmt, out)
+    assert sorted(p.name for p in out.iterdir() if p.is_file()) == sorted(
+        name for name in summary.files if "/" not in name)
+    assert not [p for p in out.rglob("*") if p.name.startswith(".")]
+    if final == "posts.jsonl":
+        assert len((out / final).read_text().splitlines()) == 300
+
+
+@pytest.fixture
+def small_disk(tmp_path) -> Iterator[Path]:
+    """A 256 KB tmpfs: a real full disk (root and mount needed, else skipped with the reason)."""
+    import os
+    import subprocess
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs for a full disk needs root")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)], capture_output=True,
+                          text=True)
+    if done.returncode != 0:
+        pytest.skip(f"this machine does not allow mount -t tmpfs: {done.stderr.strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "jsonl", "html"])
+def test_a_full_disk_gives_one_error_line_and_leaves_nothing(big_archive, small_disk, fmt):
+    (small_disk / "out").mkdir()
+    (small_disk / "out" / "keep.txt").write_text("the user's own file")
+    result = CliRunner().invoke(cli, ["export", fmt, str(small_disk / "out"), "--db", str(big_archive)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: cannot write the export into {small_disk / 'out'}: the disk is full; nothing of it was kept"]
+    assert [p.name for p in (small_disk / "out").iterdir()] == ["keep.txt"]
