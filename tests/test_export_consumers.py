@@ -62,7 +62,9 @@ def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 20) -> 
 
 @contextlib.contextmanager
 def running(command: list[str], port: int, **options) -> Iterator[subprocess.Popen]:
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **options)
+    """A server started for the block and stopped after it (its output dropped: a pipe nobody reads fills up
+    and stalls a server that logs every request)."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **options)
     try:
         wait_for_port(port, process)
         yield process
@@ -92,20 +94,31 @@ HUGO_CONFIG = 'baseURL = "http://blog.example.org/"\ntitle = "Migrated"\ndisable
               '"RSS", "sitemap", "robotsTXT", "404"]\n[markup.goldmark.renderer]\nunsafe = true\n'
 
 
-def hugo_build(tmp_path: Path, made: sites.MigrationArchive, *, bundles: bool) -> tuple[Path, dict]:
+def hugo_build(tmp_path: Path, made: sites.MigrationArchive, *, bundles: bool) -> tuple[Path, object]:
+    return hugo_build_in(tmp_path / ("bundles" if bundles else "plain"), made.db_path, made.media_root,
+                         bundles=bundles)
+
+
+def hugo_build_in(site: Path, db_path: Path, media_root: Path, *, bundles: bool) -> tuple[Path, object]:
     """The Markdown export built by Hugo (raw HTML allowed, to show none comes through); the public folder."""
     hugo = need("hugo")
-    site = tmp_path / ("bundles" if bundles else "plain")
     (site / "layouts" / "_default").mkdir(parents=True)
     (site / "config.toml").write_text(HUGO_CONFIG)
     (site / "layouts" / "_default" / "single.html").write_text("<article>{{ .Content }}</article>")
     (site / "layouts" / "_default" / "list.html").write_text("{{ range .Pages }}{{ .RelPermalink }} {{ end }}")
-    summary = export(open_archive(made.db_path, create=False), "markdown", site / "content" / "posts",
-                     media_root=made.media_root, bundles=bundles)
+    summary = export(open_archive(db_path, create=False), "markdown", site / "content" / "posts",
+                     media_root=media_root, bundles=bundles)
     done = subprocess.run([hugo, "--quiet", "-s", str(site), "-d", str(site / "public")], capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=300)
     assert done.returncode == 0 and "ERROR" not in done.stderr, done.stderr
     return site / "public", summary
+
+
+class QuietFiles(http.server.SimpleHTTPRequestHandler):
+    """Files of a folder over HTTP, as a static host serves them (no log lines)."""
+
+    def log_message(self, format, *args) -> None:
+        pass
 
 
 def exported_slugs(made: sites.MigrationArchive) -> dict[str, str]:
@@ -150,8 +163,7 @@ def sites_images(made: sites.MigrationArchive) -> set[bytes]:
 def test_hugo_answers_every_old_path_non_ascii_and_two_sites_included(made, tmp_path, bundles):
     public, summary = hugo_build(tmp_path, made, bundles=bundles)
     slugs = exported_slugs(made)
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(public))
-    handler.log_message = lambda *args: None
+    handler = partial(QuietFiles, directory=str(public))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import lxml.html
 import sqlite_utils
@@ -39,6 +39,7 @@ AGENT = "blog-archive"
 # Attributes in which a page asks the browser for an image.
 IMAGE_ATTRIBUTES = ("src", "data-src", "poster", "data-pin-media")
 SRCSET_ATTRIBUTES = ("srcset", "data-srcset")
+_URI_SAFE = "/:@!$&'()*+,;=-._~%?#[]"  # what a URI may hold as it is: only other characters are encoded
 
 
 @dataclass
@@ -140,8 +141,20 @@ def _absolute(base: str, value: str) -> str | None:
 
 
 def target_uri(url: str) -> str:
-    """An absolute URI for a capture: its own URL, or a file: URI for one filed under a relative address."""
-    return url if urlsplit(url).scheme else urljoin("file:///", url.lstrip("/"))
+    """An absolute URI for a capture: its own URL, or a file: URI for one filed under a relative address; in
+    ASCII (HTTP request lines and WARC-Target-URI carry no raw UTF-8: it is percent-encoded, the host in IDNA)."""
+    url = url if urlsplit(url).scheme else urljoin("file:///", url.lstrip("/"))
+    if url.isascii():
+        return url
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if not netloc.isascii():
+        try:
+            netloc = netloc.encode("idna").decode("ascii")
+        except UnicodeError:
+            netloc = quote(netloc, safe=":@[]")
+    return urlunsplit((parts.scheme, netloc, quote(parts.path, safe=_URI_SAFE), quote(parts.query, safe=_URI_SAFE),
+                       quote(parts.fragment, safe=_URI_SAFE)))
 
 
 def _record_id(*parts: str) -> str:
@@ -198,16 +211,17 @@ def _media_headers(media: Media, length: int) -> StatusAndHeaders:
 def _write_media(writer: WARCWriter, media: Media, *, date: str) -> None:
     data = media.path.read_bytes()
     response = writer.create_warc_record(
-        media.src, "response", payload=BytesIO(data), length=len(data), http_headers=_media_headers(media, len(data)),
+        target_uri(media.src), "response", payload=BytesIO(data), length=len(data), http_headers=_media_headers(media, len(data)),
         warc_headers_dict={"WARC-Record-ID": _record_id("media", media.src, media.sha256), "WARC-Date": date})
-    writer.write_request_response_pair(_request(writer, media.src, date), response)
+    writer.write_request_response_pair(_request(writer, target_uri(media.src), date), response)
     media.digest = response.rec_headers.get_header("WARC-Payload-Digest")
 
 
 def _write_variant(writer: WARCWriter, url: str, media: Media, *, date: str) -> None:
     """Another URL of a downloaded image (a resized copy the page asks for): a revisit of the original's bytes."""
     headers = _media_headers(media, media.path.stat().st_size)
-    record = writer.create_revisit_record(url, media.digest, media.src, date, http_headers=headers,
+    url = target_uri(url)
+    record = writer.create_revisit_record(url, media.digest, target_uri(media.src), date, http_headers=headers,
                                           warc_headers_dict={"WARC-Record-ID": _record_id("variant", url, media.sha256),
                                                              "WARC-Date": date})
     writer.write_request_response_pair(_request(writer, url, date), record)
