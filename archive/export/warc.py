@@ -68,7 +68,7 @@ def export(db: sqlite_utils.Database, out: OutDir, *, site: str | None, since: s
                 body = page_body(row)
                 _write_capture(writer, row, body)
                 captured = True
-                for url in requested_images(body, row["url"]):
+                for url in requested_images(body, row["url"]) if mine else ():  # parsed only when there is media
                     src = url if url in mine else original_image_url(url)
                     if src in mine and url != src:
                         variants.setdefault(url, src)
