@@ -60,7 +60,8 @@ def build(corpus: Path, folder: Path, limit: int | None) -> Path:
         url = normalize_url(record["url"])  # as a crawl stores it: the path percent-encoded
         post = extract_post(raw.decode("utf-8", "replace"), url)
         post.url = url
-        save_post(db, post, capture=Capture(post.url, raw, "2026-01-01T00:00:00+00:00", 200, "text/html; charset=utf-8"))
+        save_post(db, post, capture=Capture(post.url, raw, "2026-01-01T00:00:00+00:00", 200,
+                                            "text/html; charset=utf-8"))
     sources = [r[0] for r in db.execute("select distinct src from images")]
     for n, src in enumerate(sources):
         data = png(n)
@@ -122,7 +123,6 @@ def hugo(db_path: Path, folder: Path) -> None:
                 if not urlsplit(href).scheme and not href.startswith("#"):
                     links += 1
                     links_ok += (public / urljoin(base, urlsplit(href).path).lstrip("/") / "index.html").is_file()
-        remote = sum(1 for item in slugs.values() for _ in item.images) - images
         answered, total = alias_answers(public, slugs)
         print(f"hugo {'bundles' if bundles else 'plain'}: {pages}/{len(slugs)} pages, {images_ok}/{images} local "
               f"images resolve ({summary.missing_images} not copied), {links_ok}/{links} links between posts "

@@ -17,10 +17,9 @@ from functools import partial
 from html import unescape
 from pathlib import Path
 from typing import Iterator
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
-import yaml
 
 import export_sites as sites
 from archive.export import export
@@ -245,7 +244,8 @@ def test_nginx_serves_the_map_of_two_sites_per_host(made, tmp_path):
             for host in (rule.host, f"www.{rule.host}"):
                 status, headers, _ = get(port, path_url(rule.path), host=host)
                 assert (status, urlsplit(headers.get("location", "")).path) == (301, rule.new), (host, rule.path)
-        welcome = {get(port, "/post/welcome", host=h)[1]["location"] for h in ("clinic-a.example", "clinic-b.example")}
+        welcome = {get(port, "/post/welcome", host=host)[1]["location"]
+                   for host in ("clinic-a.example", "clinic-b.example")}
         assert {urlsplit(w).path for w in welcome} == {"/blog/welcome/", "/blog/welcome-2/"}
         assert get(port, "/post/welcome", host="elsewhere.example")[0] == 404
 

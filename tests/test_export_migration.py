@@ -110,7 +110,8 @@ def test_export_writes_a_report_of_what_still_points_at_the_old_site_and_ends_wi
 @pytest.mark.parametrize("fmt", ["markdown", "html"])
 def test_a_downloaded_file_that_is_not_an_image_is_never_copied(made, tmp_path, fmt):
     summary = run(made, fmt, tmp_path / "out")
-    copied = [p for p in (tmp_path / "out").rglob("*") if p.is_file() and p.suffix not in (".md", ".html", ".js", ".css", ".txt")]
+    copied = [p for p in (tmp_path / "out").rglob("*")
+              if p.is_file() and p.suffix not in (".md", ".html", ".js", ".css", ".txt")]
     assert sorted(p.read_bytes() for p in copied) == sorted(made.images.values())
     assert not any(b"<script" in p.read_bytes() for p in copied)
     assert any("not an image, video, audio or PDF by its bytes" in w and sites.FAKE_IMAGE in w
@@ -252,7 +253,8 @@ def real_length_wix_posts(count: int = 50) -> list[Post]:
         url = f"https://www.wildflower-acupuncture-and-wellness-clinic.com/post/{words}-{n}"
         long_name = "Traditional Chinese Medicine " * 10
         made.append(Post(
-            url=url, title=("A very long title about acupuncture " * 12) + str(n), author=("Dr. " + "Name " * 60 + str(n % 4)),
+            url=url, title=("A very long title about acupuncture " * 12) + str(n),
+            author=("Dr. " + "Name " * 60 + str(n % 4)),
             published=f"2023-0{1 + n % 9}-1{n % 10}",
             sections=[Section(None, 1, "Body.", f'<figure><img src="https://static.wixstatic.com/media/a1_{n:032x}'
                                                 f'~mv2.jpg" alt="x"></figure><p>Body {n}.</p>')],
@@ -276,8 +278,8 @@ def test_ghost_export_of_fifty_real_length_wix_posts_breaks_no_schema_limit(db_p
 def test_ghost_comment_id_is_short_and_the_same_in_every_export(made, tmp_path):
     run(made, "ghost", tmp_path / "one")
     run(made, "ghost", tmp_path / "two", since="2023-06-01")
-    one = {p["slug"]: p["comment_id"] for p in json.loads((tmp_path / "one" / "ghost-import.json").read_text())["data"]["posts"]}
-    two = {p["slug"]: p["comment_id"] for p in json.loads((tmp_path / "two" / "ghost-import.json").read_text())["data"]["posts"]}
+    one, two = ({p["slug"]: p["comment_id"] for p in json.loads((tmp_path / name / "ghost-import.json").read_text())
+                 ["data"]["posts"]} for name in ("one", "two"))
     assert two and all(one[slug] == cid for slug, cid in two.items())
     assert one["acupuntura-y-migrana"] == hashlib.sha256(sites.MIGRANA.encode()).hexdigest()[:24]
 

@@ -211,7 +211,8 @@ def _media_headers(media: Media, length: int) -> StatusAndHeaders:
 def _write_media(writer: WARCWriter, media: Media, *, date: str) -> None:
     data = media.path.read_bytes()
     response = writer.create_warc_record(
-        target_uri(media.src), "response", payload=BytesIO(data), length=len(data), http_headers=_media_headers(media, len(data)),
+        target_uri(media.src), "response", payload=BytesIO(data), length=len(data),
+        http_headers=_media_headers(media, len(data)),
         warc_headers_dict={"WARC-Record-ID": _record_id("media", media.src, media.sha256), "WARC-Date": date})
     writer.write_request_response_pair(_request(writer, target_uri(media.src), date), response)
     media.digest = response.rec_headers.get_header("WARC-Payload-Digest")
