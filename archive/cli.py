@@ -31,7 +31,7 @@ from scraper.urls import normalize_url, site_root
 from . import render
 from .crawl import crawl_sites
 from .dbfile import is_interrupt
-from .export import FORMATS
+from .export import FORMATS, REPORT
 from .export import export as export_archive
 from .export.redirects import DEFAULT_PATTERN, STYLES, format_redirects, redirect_map
 from .media import download_media, media_dir_for
@@ -407,27 +407,36 @@ def serve(db_path: str, host: str, port: int) -> None:
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only posts dated on or after YYYY-MM-DD.")
 @click.option("--bundles", is_flag=True,
               help="Markdown only: <slug>/index.md with its images beside it (Hugo page bundles, Eleventy).")
+@click.option("--prefix", help="The path posts are published under on the new site, for links and images "
+                               "(markdown: /posts/; wxr, ghost: /).")
+@click.option("--media-url", metavar="BASE",
+              help="wxr, ghost: copy downloaded images to OUTDIR/media/ and point them at BASE, where you will "
+                   "upload that folder.")
 @errors_as_click
-def export_(fmt: str, outdir: Path, db_path: str, site: str | None, since, bundles: bool) -> None:
+def export_(fmt: str, outdir: Path, db_path: str, site: str | None, since, bundles: bool, prefix: str | None,
+            media_url: str | None) -> None:
     """Export the archive as FORMAT into OUTDIR: markdown, wxr (WordPress), ghost, jsonl, html (static site), warc."""
     db = open_archive(db_path, create=False)
     media = media_dir_for(db_path)
     summary = export_archive(db, fmt, outdir, site=site, since=since.date().isoformat() if since else None,
-                             media_root=media.parent if media.exists() else None, bundles=bundles)
+                             media_root=media.parent if media.exists() else None, bundles=bundles, prefix=prefix,
+                             media_url=media_url)
     for warning in summary.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"{fmt}: {summary.line()} -> {outdir}", err=True)
+    click.echo(f"{summary.old_site_line()} (per post: {outdir / REPORT})", err=True)
 
 
 @cli.command()
 @db_option()
 @click.option("--pattern", default=DEFAULT_PATTERN, show_default=True,
               help="The new URL of a post: {slug}, {year}, {month}, {day}.")
-@click.option("--style", type=click.Choice(STYLES), default="nginx", show_default=True, help="Server syntax.")
+@click.option("--style", type=click.Choice(STYLES), default="nginx", show_default=True,
+              help="Server syntax: nginx, apache (.htaccess), netlify (_redirects), ghost (redirects.yaml).")
 @click.option("--site", help="Only posts from this host (www. optional).")
 @errors_as_click
 def redirects(db_path: str, pattern: str, style: str, site: str | None) -> None:
-    """Print an old-URL -> new-URL redirect map, so no link to the old blog breaks."""
+    """Print an old-URL -> new-URL redirect map (every old address of every post), so no link to the old blog breaks."""
     db = open_archive(db_path, create=False)
     click.echo(format_redirects(redirect_map(db, pattern, site=site), style), nl=False)
 

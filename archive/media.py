@@ -11,34 +11,16 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import filetype
 import sqlite_utils
 
 from scraper.errors import ArchiveError, FetchError
 from scraper.fetch import Fetcher
 from scraper.scope import Scope
 
+from .mediatypes import SNIFF_BYTES, media_dir_for, sniff_media
 from .store import body_sha256, write_atomically
 
 logger = logging.getLogger(__name__)
-
-# What a sniffed file is saved as, and the type to serve it with: only types no browser runs as a page.
-# SVG is left out on purpose: it is a document that can carry script, and a copied .svg is served as
-# image/svg+xml by whatever hosts an export, so it stays linked to its original URL instead.
-MEDIA_TYPES = {
-    ".jpg": "image/jpeg", ".png": "image/png", ".gif": "image/gif", ".webp": "image/webp", ".avif": "image/avif",
-    ".bmp": "image/bmp", ".ico": "image/x-icon", ".tif": "image/tiff",
-    ".mp4": "video/mp4", ".webm": "video/webm", ".mov": "video/quicktime", ".ogg": "audio/ogg",
-    ".mp3": "audio/mpeg", ".wav": "audio/wav", ".m4a": "audio/mp4",
-    ".pdf": "application/pdf",
-}
-# filetype's names for the kinds above (an animated PNG is a PNG, an .m4v an MP4).
-_SNIFFED = {"jpg": ".jpg", "png": ".png", "apng": ".png", "gif": ".gif", "webp": ".webp", "avif": ".avif",
-            "bmp": ".bmp", "ico": ".ico", "tif": ".tif", "mp4": ".mp4", "m4v": ".mp4", "webm": ".webm",
-            "mov": ".mov", "ogg": ".ogg", "mp3": ".mp3", "wav": ".wav", "m4a": ".m4a", "pdf": ".pdf"}
-_BMP_HEADER_SIZES = {12, 16, 40, 52, 56, 64, 108, 124}  # "BM" alone is two letters of text: check the DIB header
-SNIFF_BYTES = 8192  # as much of a file as sniff_media looks at
-
 
 @dataclass
 class MediaSummary:
@@ -47,21 +29,6 @@ class MediaSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)  # could not be fetched: the next run tries again
     refused: list[tuple[str, str]] = field(default_factory=list)  # fetched, but their bytes are not media
     out_of_scope: int = 0
-
-
-def sniff_media(data: bytes) -> str | None:
-    """The extension ('.jpg', '.mp4', '.pdf' …, a key of MEDIA_TYPES) that the bytes' magic numbers show,
-    or None for anything else: HTML, script, SVG, text, unknown."""
-    kind = filetype.guess(data[:SNIFF_BYTES]) if data else None
-    extension = _SNIFFED.get(kind.extension) if kind else None
-    if extension == ".bmp" and int.from_bytes(data[14:18], "little") not in _BMP_HEADER_SIZES:
-        return None
-    return extension
-
-
-def media_dir_for(db_path: str | Path) -> Path:
-    path = Path(db_path)
-    return path.with_name(path.stem + "-media")
 
 
 def in_scope(src: str, post_url: str) -> bool:

@@ -26,7 +26,7 @@ import sqlite_utils
 
 from scraper.demo.server import in_thread
 
-from .media import media_dir_for
+from .mediatypes import DOWNLOAD, media_dir_for, media_type
 from .render import version_diff
 from .search import MARK_END, MARK_START, SearchError, post_filters, search
 from .store import enable_fast_reads, find_post, load_post, open_archive, post_versions
@@ -38,14 +38,6 @@ SAFE_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt"}, "td": {"colspa
                    "th": {"colspan", "rowspan"}, "*": set()}
 CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: http:; connect-src 'self'"
 MEDIA_CSP = "default-src 'none'; sandbox"  # a media file opened on its own runs nothing and reaches nothing
-# Media served with a type of its own (by the extension it was stored under); anything else is a download.
-MEDIA_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
-               ".webp": "image/webp", ".avif": "image/avif", ".bmp": "image/bmp", ".ico": "image/x-icon",
-               ".tif": "image/tiff", ".tiff": "image/tiff", ".heic": "image/heic", ".mp4": "video/mp4",
-               ".m4v": "video/mp4", ".webm": "video/webm", ".mov": "video/quicktime", ".ogv": "video/ogg",
-               ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".ogg": "audio/ogg", ".oga": "audio/ogg",
-               ".wav": "audio/wav", ".flac": "audio/flac", ".pdf": "application/pdf"}
-DOWNLOAD = "application/octet-stream"
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 WILDCARDS = ("", "0.0.0.0", "::")
 HTML = "text/html; charset=utf-8"
@@ -188,7 +180,7 @@ class ArchiveSite:
         target = inside(self.media_dir, relative)
         if target is None:
             return Response(404, "text/plain", b"not found", (("Content-Security-Policy", MEDIA_CSP),))
-        content_type = MEDIA_TYPES.get(target.suffix.lower(), DOWNLOAD)
+        content_type = media_type(target.suffix)
         headers = [("Content-Security-Policy", MEDIA_CSP)]
         if content_type == DOWNLOAD:
             headers.append(("Content-Disposition", "attachment"))

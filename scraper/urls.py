@@ -79,3 +79,10 @@ def preferred_url(fetched: str, canonical: str | None) -> str:
     if urlsplit(canonical).path in ("", "/") or slug_from_url(canonical).casefold() != slug_from_url(fetched).casefold():
         return fetched
     return canonical
+
+
+def without_language(url: str) -> str:
+    """The URL without Wix Multilingual's ?lang= (for a link to a translation the archive does not hold)."""
+    parts = urlsplit(url)
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() != "lang"]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), parts.fragment))

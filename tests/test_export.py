@@ -6,6 +6,8 @@ import json
 import stat
 from pathlib import Path
 
+from urllib.parse import urlsplit
+
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -93,33 +95,39 @@ def test_markdown_escapes_titles_and_makes_clashing_slugs_unique(archive, tmp_pa
     assert meta["title"] == 'Escape: "quoted" & <b>bold</b>' and meta["author"] == "O'Brien"
 
 
-def test_markdown_copies_downloaded_images_and_links_them_relatively(archive, tmp_path):
+JPEG = b"\xff\xd8\xff\xe0 a jpeg"
+
+
+def test_markdown_plain_layout_links_copied_images_from_the_site_root_under_the_prefix(archive, tmp_path):
     db = open_archive(archive)
     media = archive.with_name("archive-media")
     (media / "ab").mkdir(parents=True)
-    (media / "ab" / "abc.jpg").write_bytes(b"\xff\xd8 a jpeg")
+    (media / "ab" / "abc.jpg").write_bytes(JPEG)
     db.execute("update images set local_path = 'archive-media/ab/abc.jpg', sha256 = 'abc' "
                "where src like '%a1b2c3_5e8f0d2c4b6a48e19f3d7c2b1a0e9f84~mv2.jpg'")
     db.conn.commit()
     summary = run_export(archive, "markdown", tmp_path / "out")
     copied = tmp_path / "out" / "does-acupuncture-work-for-neuropathy" / "a1b2c3_5e8f0d2c4b6a48e19f3d7c2b1a0e9f84-mv2.jpg"
-    assert copied.read_bytes() == b"\xff\xd8 a jpeg" and summary.images == 1
+    assert copied.read_bytes() == JPEG and summary.images == 1
     text = (tmp_path / "out" / "does-acupuncture-work-for-neuropathy.md").read_text(encoding="utf-8")
-    assert f"](does-acupuncture-work-for-neuropathy/{copied.name})" in text
+    assert f"](/posts/does-acupuncture-work-for-neuropathy/{copied.name})" in text
+    run_export(archive, "markdown", tmp_path / "blog", prefix="blog")
+    text = (tmp_path / "blog" / "does-acupuncture-work-for-neuropathy.md").read_text(encoding="utf-8")
+    assert f"](/blog/does-acupuncture-work-for-neuropathy/{copied.name})" in text
 
 
 def test_markdown_bundles_put_each_post_and_its_images_in_one_folder(archive, tmp_path):
     db = open_archive(archive)
     media = archive.with_name("archive-media")
     (media / "cd").mkdir(parents=True)
-    (media / "cd" / "cde.jpg").write_bytes(b"\xff\xd8 jpeg")
+    (media / "cd" / "cde.jpg").write_bytes(JPEG)
     db.execute("update images set local_path = 'archive-media/cd/cde.jpg' where src like '%a1b2c3_5e8f%'")
     db.conn.commit()
     run_export(archive, "markdown", tmp_path, bundles=True)
     folder = tmp_path / "does-acupuncture-work-for-neuropathy"
     text = (folder / "index.md").read_text(encoding="utf-8")
     image = next(p for p in folder.iterdir() if p.suffix == ".jpg")
-    assert f"]({image.name})" in text and image.read_bytes() == b"\xff\xd8 jpeg"
+    assert f"]({image.name})" in text and image.read_bytes() == JPEG
 
 
 def test_jsonl_has_one_object_per_post_with_stable_keys(archive, tmp_path):
@@ -162,9 +170,9 @@ def test_site_and_since_narrow_the_export(archive, tmp_path):
     ("apache", "Redirect 301 /post/gua-sha-at-home /2025/03/gua-sha-at-home/"),
     ("netlify", "/post/gua-sha-at-home /2025/03/gua-sha-at-home/ 301"),
 ])
-def test_redirect_map_in_each_server_syntax(archive, style, line):
-    pairs = redirect_map(open_archive(archive), "/{year}/{month}/{slug}/")
-    assert line in format_redirects(pairs, style).splitlines()
+def test_redirect_map_of_one_site_in_each_server_syntax(archive, site, style, line):
+    rules = redirect_map(open_archive(archive), "/{year}/{month}/{slug}/", site=urlsplit(site.origin).netloc)
+    assert line in format_redirects(rules, style).splitlines()
 
 
 def test_redirect_pattern_needs_a_slug(archive):

@@ -194,7 +194,7 @@ def test_two_exports_of_the_same_archive_are_byte_identical(archive, tmp_path):
                 for p in sorted(root.rglob("*")) if p.is_file()}
 
     assert digests(first) == digests(second)
-    assert len(digests(first)) == 15  # 11 posts, index, search index, search.js, style.css
+    assert len(digests(first)) == 16  # 11 posts, index, search index, search.js, style.css, export-report.txt
     comparison = filecmp.dircmp(first, second)
     assert not comparison.diff_files and not comparison.left_only and not comparison.right_only
 
@@ -202,17 +202,18 @@ def test_two_exports_of_the_same_archive_are_byte_identical(archive, tmp_path):
 def test_a_downloaded_image_is_copied_and_linked_relatively(archive, tmp_path):
     media = tmp_path / "archive-media" / "ab"
     media.mkdir(parents=True)
-    (media / "abcdef.jpg").write_bytes(b"\xff\xd8jpeg bytes")
+    (media / "abcdef.jpg").write_bytes(b"\xff\xd8\xff\xe0jpeg bytes")
     archive.execute("update images set local_path = 'archive-media/ab/abcdef.jpg', sha256 = 'abcdef' where src = ?",
                     [NEURO_IMAGE])
     archive.conn.commit()
     out = tmp_path / "site"
     summary = export(archive, "html", out, media_root=tmp_path)
-    assert (out / "images" / "abcdef.jpg").read_bytes() == b"\xff\xd8jpeg bytes"
-    assert summary.images == 1 and "images/abcdef.jpg" in summary.files
+    name = "a1b2c3_5e8f0d2c4b6a48e19f3d7c2b1a0e9f84-mv2.jpg"  # named after the image's URL
+    assert (out / "images" / name).read_bytes() == b"\xff\xd8\xff\xe0jpeg bytes"
+    assert summary.images == 1 and f"images/{name}" in summary.files
     neuro = next(i for i in iter_export_posts(archive, None) if i.post.title == NEURO_TITLE)
     html = (out / "posts" / f"{neuro.slug}.html").read_text()
-    assert 'src="../images/abcdef.jpg"' in html and NEURO_IMAGE not in html
+    assert f'src="../images/{name}"' in html and NEURO_IMAGE not in html
     total = archive.execute("select count(*) from images").fetchone()[0]
     assert summary.missing_images == total - 1
 

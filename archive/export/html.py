@@ -2,17 +2,17 @@
 
 index.html lists the posts, newest first, with a search box; search.js filters and ranks them as you type
 over `search-index.js` (a script assigning `window.SEARCH_INDEX`, since browsers refuse fetch() on file://).
-Each post gets posts/<slug>.html with its sections sanitised by archive.web.sanitise; downloaded images are
-copied to images/ and linked relatively. Every link is relative, every file goes through OutDir, and the
-same archive always gives byte-identical files (stable order, sorted JSON keys, no export timestamps).
+Each post gets posts/<slug>.html with its sections sanitised with the extractor's allow-list (common.rewrite_html);
+links to other exported posts point at their page here (`<slug>.html`), downloaded images (real images by
+their bytes) are copied to images/ and linked relatively. Every file goes through OutDir, and the same
+archive always gives byte-identical files (stable order, sorted JSON keys, no export timestamps).
 """
 from __future__ import annotations
 
 import re
-import shutil
 import unicodedata
 from dataclasses import dataclass
-from html import escape, unescape
+from html import escape
 from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -20,9 +20,10 @@ import sqlite_utils
 
 from scraper.text import cut_at_word
 
-from ..web import STATIC, sanitise
-from .common import ExportPost, ImageFile, OutDir, dumps, iter_export_posts, safe_file_name, unique
+from .common import Addresses, ExportPost, MediaCopies, OutDir, dumps, iter_export_posts, new_image, rewrite_html
 from .summary import ExportSummary
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
 
 # Scripts only from the site's own files; no inline script, no plugin, nothing posted anywhere.
 CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: http: data:; form-action 'none'"
@@ -30,10 +31,8 @@ EXCERPT_CHARS = 240
 MAX_WORDS = 1500  # unique words of a post's text kept in the search index (a few KB per post)
 MAX_WORD_CHARS = 40
 WEB_SCHEMES = ("http", "https", "mailto")
+LINK_REL = "noopener noreferrer nofollow"
 
-# An <a> or <img> start tag as nh3 writes it: attributes are name="value" with quotes and & escaped inside.
-_TAG = re.compile(r'<(a|img)((?:\s+[^\s="<>/]+(?:="[^"]*")?)*)(\s*/?)>')
-_URL_ATTRIBUTE = re.compile(r'(\s)(href|src)="([^"]*)"')
 _WORD = re.compile(r"[^\W_]+")
 _LANGUAGE = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 
@@ -58,14 +57,17 @@ class Entry:
 def export(db: sqlite_utils.Database, out: OutDir, *, site: str | None, since: str | None,
            media_root: Path | None) -> ExportSummary:
     summary = ExportSummary()
-    copied: dict[str, str] = {}  # resolved local file -> its name under images/
-    names: set[str] = set()
+    copies = MediaCopies(out, "images", media_root, summary)
     entries: list[Entry] = []
     for item in iter_export_posts(db, media_root, site=site, since=since):
-        local = _copy_images(item.images, media_root, out, copied, names, summary)
-        _write(out, summary, post_page(item, local), "posts", f"{item.slug}.html")
+        images = copies.images(item, lambda name: f"../images/{quote(name)}")
+        for image in item.images:
+            if images(image.src) is None:
+                summary.missing_images += 1
+        addresses = Addresses(post=lambda slug: f"{quote(slug)}.html", image=images)
+        _write(out, summary, post_page(item, addresses), "posts", f"{item.slug}.html")
         entries.append(_entry(item))
-        summary.posts += 1
+        summary.add(item)
     # Newest first; undated posts last; ties by slug, so the order never depends on the database's.
     entries.sort(key=lambda e: e.slug)
     entries.sort(key=lambda e: e.date or "", reverse=True)
@@ -81,41 +83,7 @@ def _write(out: OutDir, summary: ExportSummary, data: str | bytes, *parts: str) 
     summary.files.append("/".join(parts))
 
 
-def _copy_images(images: list[ImageFile], media_root: Path | None, out: OutDir, copied: dict[str, str],
-                 names: set[str], summary: ExportSummary) -> dict[str, str]:
-    """Copy a post's downloaded images into images/ (each file once); the map original src -> local name."""
-    local: dict[str, str] = {}
-    for image in images:
-        source = _local_file(image, media_root)
-        if source is None:
-            summary.missing_images += 1
-            if image.local_path is not None:
-                summary.warnings.append(f"{image.src}: its downloaded copy {image.local_path} is missing "
-                                        f"or outside the media folder; linked to the original URL")
-            continue
-        key = str(source)
-        if key not in copied:
-            name = unique(safe_file_name(source.name, default="image"), names)
-            with source.open("rb") as reader, out.open("images", name) as writer:
-                shutil.copyfileobj(reader, writer)
-            copied[key] = name
-            summary.files.append(f"images/{name}")
-            summary.images += 1
-        local[image.src] = copied[key]
-    return local
-
-
-def _local_file(image: ImageFile, media_root: Path | None) -> Path | None:
-    """The downloaded copy, if it exists and lies inside the media root (never a file elsewhere on disk)."""
-    if image.local_path is None or media_root is None:
-        return None
-    path = image.local_path.resolve()
-    if not path.is_relative_to(media_root.resolve()) or not path.is_file():
-        return None
-    return path
-
-
-def post_page(item: ExportPost, local: dict[str, str]) -> str:
+def post_page(item: ExportPost, addresses: Addresses) -> str:
     post = item.post
     facts = [escape(post.author or "unknown author"), f"published {escape(_day(post.published) or 'undated')}"]
     if post.updated and _day(post.updated) != _day(post.published):
@@ -141,49 +109,22 @@ def post_page(item: ExportPost, local: dict[str, str]) -> str:
             level = min(max(section.level, 2), 6)
             body.append(f"<h{level}>{escape(section.heading)}</h{level}>")
         if section.html:
-            body.append(_fix_urls(sanitise(section.html), post.url or "", local, shown))
+            body.append(rewrite_html(item, section.html, addresses, link_rel=LINK_REL, shown=shown))
     # Images the sections never showed (a gallery, a cover) are still part of the post.
-    rest = [im for im in post.images if im.src not in shown]
+    rest = [im for im in post.images if im.src not in shown and urljoin(post.url or "", im.src) not in shown]
     if rest:
         body.append('<section class="images"><h2>Images</h2>')
         for image in rest:
-            src = f"../images/{quote(local[image.src])}" if image.src in local else _web_url(image.src, post.url)
-            if src is None:
+            web = _web_url(image.src, post.url)
+            if web is None:
                 continue
+            src = addresses.image(image.src) or new_image(item, web, addresses)
             caption = f"<figcaption>{escape(image.caption)}</figcaption>" if image.caption else ""
             body.append(f'<figure><img src="{escape(src)}" alt="{escape(image.alt or "")}">{caption}</figure>')
         body.append("</section>")
     body.append("</article>")
     nav = '<p><a href="../index.html">← All posts</a></p>'
     return page(post.title or "(untitled)", nav + "".join(body), root="../", lang=post.language)
-
-
-def _fix_urls(html: str, base: str, local: dict[str, str], shown: set[str]) -> str:
-    """Downloaded images point at their copy; every other relative URL is made absolute against the post.
-
-    Left relative, "x.png" or "/about" would point into the export folder, where nothing of the sort exists.
-    """
-
-    def tag(match: re.Match[str]) -> str:
-        name, attributes, end = match.groups()
-
-        def attribute(found: re.Match[str]) -> str:
-            space, key, value = found.groups()
-            url = unescape(value)
-            if url.startswith("#") and key == "href":
-                return found.group(0)  # a place on this same page
-            if key == "src":
-                for candidate in (url, urljoin(base, url)):
-                    if candidate in local:
-                        shown.add(candidate)
-                        return f'{space}src="../images/{escape(quote(local[candidate]))}"'
-                shown.update((url, urljoin(base, url)))
-            absolute = _web_url(url, base)
-            return f'{space}{key}="{escape(absolute)}"' if absolute else ""
-
-        return f"<{name}{_URL_ATTRIBUTE.sub(attribute, attributes)}{end}>"
-
-    return _TAG.sub(tag, html)
 
 
 def _web_url(url: str, base: str | None) -> str | None:

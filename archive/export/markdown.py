@@ -2,59 +2,90 @@
 (or, with bundles, `<slug>/index.md` with its images in the same folder: Hugo page bundles).
 
 The front matter uses the keys Hugo, Jekyll, Eleventy and Astro all read (title, date, lastmod, tags,
-categories, aliases …); `aliases` holds the old Wix path so the new site can redirect it.
+categories, aliases …); `aliases` holds every old path of the post (decoded, as servers compare them), so
+the new site can redirect them. Where things land on the new site, for Hugo, Eleventy, Astro and Jekyll
+alike: a post at `<prefix><slug>/` (prefix '/posts/' by default, as content/posts publishes), its images at
+`<prefix><slug>/<image>`. So links between posts are relative (`../<slug>/`), images in a bundle sit beside
+the page (`<image>`), and images of the plain layout are linked from the site root
+(`<prefix><slug>/<image>`), which works whatever the page's own permalink.
+
+Text is escaped for Markdown (`<`, `>` and `&` as entities), so no text of a post can turn into markup; the
+only HTML the body is made from is the sanitised section HTML, converted to Markdown, never written raw.
 """
 from __future__ import annotations
 
-import shutil
+import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote
 
 import sqlite_utils
-from markdownify import markdownify
+from markdownify import MarkdownConverter
 
-from .common import ExportPost, ImageFile, OutDir, iter_export_posts, safe_file_name, unique
+from scraper.sections import ALLOWED_ATTRIBUTES
+
+from .common import Addresses, ExportPost, MediaNames, OutDir, iter_export_posts, old_paths, rewrite_html
 from .summary import ExportSummary
+
+# The extractor's allow-list without titles: a title is never needed in Markdown, and one fewer thing to escape.
+ATTRIBUTES = {**ALLOWED_ATTRIBUTES, "a": {"href"}}
+_URL_UNSAFE = re.compile(r"[\s()<>\"'\\\[\]`]")
 
 
 def export(db: sqlite_utils.Database, out: OutDir, *, site: str | None, since: str | None,
-           media_root: Path | None, bundles: bool = False) -> ExportSummary:
+           media_root: Path | None, bundles: bool = False, prefix: str = "/posts/") -> ExportSummary:
     summary = ExportSummary()
+    aliases: dict[str, str] = {}  # old path -> the slug of the post that has it
     for item in iter_export_posts(db, media_root, site=site, since=since):
-        links = _copy_images(item, out, summary, bundles=bundles)
+        images = _copy_images(item, out, summary, media_root, bundles=bundles, prefix=prefix)
+        addresses = Addresses(post=lambda slug: f"../{quote(slug)}/", image=images.get)
         name = f"{item.slug}/index.md" if bundles else f"{item.slug}.md"
-        out.write(front_matter(item) + body(item, links), *name.split("/"))
+        mine = _aliases(item, aliases, summary, new_path=f"{prefix}{item.slug}/")
+        out.write(front_matter(item, mine) + body(item, addresses), *name.split("/"))
         summary.files.append(name)
-        summary.posts += 1
+        summary.add(item)
     return summary
 
 
-def _copy_images(item: ExportPost, out: OutDir, summary: ExportSummary, *, bundles: bool) -> dict[str, str]:
-    """Downloaded images copied into the post's folder; returns original src -> link relative to the .md file."""
+def _copy_images(item: ExportPost, out: OutDir, summary: ExportSummary, media_root: Path | None, *, bundles: bool,
+                 prefix: str) -> dict[str, str]:
+    """Downloaded images (real images by their bytes) copied into the post's folder; original src -> link."""
     links: dict[str, str] = {}
-    taken: set[str] = set()
+    names = MediaNames(media_root, summary.warnings)
+    copied: set[str] = set()
     for image in item.images:
         if image.src in links:
             continue
-        if image.local_path is None or not image.local_path.is_file():
+        found = names.name(image)
+        if found is None:
             summary.missing_images += 1
             continue
-        name = _unique_file(safe_file_name(Path(urlsplit(image.src).path).name or image.local_path.name), taken)
-        target = out.path(item.slug, name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(image.local_path, target)
-        summary.files.append(f"{item.slug}/{name}")
-        summary.images += 1
-        links[image.src] = name if bundles else f"{item.slug}/{name}"
+        source, name = found
+        if name not in copied:
+            copied.add(name)
+            out.copy(source, item.slug, name)
+            summary.files.append(f"{item.slug}/{name}")
+            summary.images += 1
+        links[image.src] = quote(name) if bundles else f"{prefix}{quote(item.slug)}/{quote(name)}"
     return links
 
 
-def _unique_file(name: str, taken: set[str]) -> str:
-    stem, dot, ext = name.rpartition(".")
-    return unique(name, taken, lambda n: f"{stem}-{n}.{ext}" if dot else f"{name}-{n}")
+def _aliases(item: ExportPost, taken: dict[str, str], summary: ExportSummary, *, new_path: str) -> list[str]:
+    """The post's old paths, each given to one post only (two sites can share a path; the first keeps it)."""
+    mine = []
+    for _host, path in old_paths(item):
+        if path == new_path or path.rstrip("/") == new_path.rstrip("/"):
+            continue
+        owner = taken.setdefault(path, item.slug)
+        if owner == item.slug:
+            if path not in mine:
+                mine.append(path)
+        else:
+            summary.warnings.append(f"{item.slug}: old path {path} is also {owner}'s; only {owner} gets it as an "
+                                    "alias (use 'blog-archive redirects', which is per host, for both sites)")
+    return mine
 
 
-def front_matter(item: ExportPost) -> str:
+def front_matter(item: ExportPost, aliases: list[str]) -> str:
     post, row = item.post, item.row
     fields: list[tuple[str, object]] = [
         ("title", post.title or item.slug),
@@ -66,7 +97,7 @@ def front_matter(item: ExportPost) -> str:
         ("tags", post.tags),
         ("categories", post.categories),
         ("original_url", post.url),
-        ("aliases", [item.old_path] if item.old_path not in ("", "/") else []),
+        ("aliases", aliases),
         ("draft", False),
     ]
     lines = ["---"]
@@ -84,28 +115,83 @@ def yaml_value(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(yaml_value(v) for v in value) + "]"
     text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", text)
     return f'"{text}"'
 
 
-def body(item: ExportPost, links: dict[str, str]) -> str:
+class Converter(MarkdownConverter):
+    """markdownify, escaping text so that it stays text: no `<`, `>` or `&` of a post reaches the Markdown raw."""
+
+    def escape(self, text, parent_tags):
+        return escape_text(super().escape(text, parent_tags))
+
+    def convert_img(self, el, text, parent_tags):
+        if "_inline" in parent_tags and el.parent.name not in self.options["keep_inline_images_in"]:
+            return escape_text(el.attrs.get("alt") or "")
+        return f"![{escape_label(el.attrs.get('alt') or '')}]({markdown_url(el.attrs.get('src') or '')})"
+
+    def convert_a(self, el, text, parent_tags):
+        if "_noformat" in parent_tags:
+            return text
+        href = el.get("href")
+        stripped = text.strip()
+        if not href or not stripped:
+            return text
+        lead, trail = text[:len(text) - len(text.lstrip())], text[len(text.rstrip()):]
+        return f"{lead}[{stripped}]({markdown_url(href)}){trail}"
+
+    def convert_pre(self, el, text, parent_tags):
+        if not text:
+            return ""
+        fence = "`" * max(3, _longest_run(text, "`") + 1)
+        return f"\n\n{fence}\n{text.strip(chr(10))}\n{fence}\n\n"
+
+
+def _longest_run(text: str, char: str) -> int:
+    return max((len(run) for run in re.findall(f"{re.escape(char)}+", text)), default=0)
+
+
+def escape_text(text: str) -> str:
+    """Text that Markdown shows as it is: HTML's special characters as entities (also stops '>' quoting)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_label(text: str) -> str:
+    """Text for inside [...] (alt text, headings' own brackets): escaped, brackets and newlines too."""
+    text = " ".join(escape_text(text).split())
+    return re.sub(r"([\[\]\\*_`])", r"\\\1", text)
+
+
+def markdown_url(url: str) -> str:
+    """A URL that cannot end the (...) of a Markdown link early: spaces, brackets and quotes percent-encoded."""
+    return _URL_UNSAFE.sub(lambda m: quote(m.group()), url)
+
+
+def heading(text: str, level: int) -> str:
+    """An ATX heading whose text stays text (a closing '#' run escaped too)."""
+    label = re.sub(r"#(?=#*$)", r"\\#", escape_label(text))
+    return f"{'#' * min(max(level, 2), 6)} {label}"
+
+
+def body(item: ExportPost, addresses: Addresses) -> str:
+    converter = Converter(heading_style="ATX", bullets="-", escape_underscores=False, escape_asterisks=True)
     parts = []
     for section in item.post.sections:
         if section.heading:
-            parts.append(f"{'#' * min(max(section.level, 2), 6)} {section.heading}")
-        html = section.html
-        for src, link in links.items():
-            html = html.replace(f'src="{src}"', f'src="{link}"')
-        text = markdownify(html, heading_style="ATX", bullets="-", escape_underscores=False).strip()
+            parts.append(heading(section.heading, section.level))
+        html = rewrite_html(item, section.html, addresses, attributes=ATTRIBUTES)
+        text = converter.convert(html).strip()
         if text:
-            parts.append(_captions(text, item.images, links))
+            parts.append(_captions(text, item))
     return "\n\n".join(parts) + "\n"
 
 
-def _captions(text: str, images: list[ImageFile], links: dict[str, str]) -> str:
+def _captions(text: str, item: ExportPost) -> str:
     """markdownify drops <figcaption> to a bare line; keep it as an italic caption under the image."""
-    for image in images:
+    for image in item.images:
         if image.caption:
-            text = text.replace(f"\n{image.caption}\n", f"\n*{image.caption}*\n")
-            if text.endswith(f"\n{image.caption}"):
-                text = text[: -len(image.caption)] + f"*{image.caption}*"
+            caption = escape_text(" ".join(image.caption.split())).replace("*", r"\*")
+            text = text.replace(f"\n{caption}\n", f"\n*{caption}*\n")
+            if text.endswith(f"\n{caption}"):
+                text = text[: -len(caption)] + f"*{caption}*"
     return text

@@ -2,8 +2,11 @@
 
 Written by hand, a post at a time, in the layout WordPress's own exporter uses (the importer's fallback
 regex parser reads it line by line). Every id, date and order comes from the archive, so the same
-archive always gives the same bytes. Images become attachment items pointing at their original URL:
-WordPress downloads them at import time only if that URL still answers.
+archive always gives the same bytes. Images become attachment items: with `--media-url`, downloaded
+images are copied to media/ and both the attachment and the post's HTML point at that base (WordPress
+downloads each attachment at import and rewrites the post's HTML to its own copy); otherwise they point at
+their original URL, which WordPress fetches only while it still answers. Links between exported posts
+point at their new permalink (`<prefix><slug>/`; WordPress also finds a post from its slug alone).
 """
 from __future__ import annotations
 
@@ -13,13 +16,13 @@ from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
 import sqlite_utils
 
-from .common import (ExportPost, OutDir, as_utc, first_date, is_old_host, iter_export_posts, post_query,
-                     safe_file_name, safe_name, unique)
+from .common import (Addresses, ExportPost, MediaCopies, OutDir, as_utc, first_date, is_old_host, iter_export_posts,
+                     new_image, post_query, rewrite_html, safe_file_name, safe_name, unique)
 from .summary import ExportSummary
 
 NAMESPACES = {
@@ -176,7 +179,7 @@ def image_file_name(src: str) -> str:
     return safe_file_name(PurePosixPath(unquote(urlsplit(src).path)).name or "image", default="image")
 
 
-def post_items(item: ExportPost, *, skipped: list[str]) -> str:
+def post_items(item: ExportPost, *, skipped: list[str], addresses: Addresses) -> str:
     """The post's item followed by one attachment item per image."""
     post, row = item.post, item.row
     post_id = int(row["id"])
@@ -192,7 +195,7 @@ def post_items(item: ExportPost, *, skipped: list[str]) -> str:
               celement("dc:creator", creator),
               '<guid isPermaLink="false">' + text(post.url) + "</guid>",
               "<description></description>",
-              celement("content:encoded", post.body_html),
+              celement("content:encoded", rewrite_html(item, post.body_html, addresses)),
               celement("excerpt:encoded", post.excerpt or ""),
               element("wp:post_id", post_id),
               *_dates(published, modified),
@@ -219,12 +222,13 @@ def post_items(item: ExportPost, *, skipped: list[str]) -> str:
     titles: set[str] = set()
     for position, image in enumerate(images):
         file_name = image_file_name(image.src)
+        url = new_image(item, image.src, addresses)
         title = unique_title((image.alt or "").strip() or file_name, titles)
         fields = [celement("title", title),
-                  element("link", image.src),
+                  element("link", url),
                   element("pubDate", rfc822(published)),
                   celement("dc:creator", creator),
-                  '<guid isPermaLink="false">' + text(image.src) + "</guid>",
+                  '<guid isPermaLink="false">' + text(url) + "</guid>",
                   "<description></description>",
                   celement("content:encoded", ""),
                   celement("excerpt:encoded", image.caption or ""),
@@ -239,7 +243,7 @@ def post_items(item: ExportPost, *, skipped: list[str]) -> str:
                   celement("wp:post_type", "attachment"),
                   celement("wp:post_password", ""),
                   element("wp:is_sticky", 0),
-                  celement("wp:attachment_url", image.src)]
+                  celement("wp:attachment_url", url)]
         if image.alt:
             fields.append(postmeta("_wp_attachment_image_alt", image.alt))
         parts.append(_item(fields))
@@ -267,8 +271,9 @@ class _SiteFile:
 
 
 def export(db: sqlite_utils.Database, out: OutDir, *, site: str | None, since: str | None,
-           media_root: Path | None) -> ExportSummary:
+           media_root: Path | None, media_url: str | None = None, prefix: str = "/") -> ExportSummary:
     summary = ExportSummary()
+    copies = MediaCopies(out, "media", media_root, summary)
     taken: set[str] = set()
     current: _SiteFile | None = None
     try:
@@ -280,11 +285,13 @@ def export(db: sqlite_utils.Database, out: OutDir, *, site: str | None, since: s
                 name = unique(safe_name(host, fallback="site"), taken) + ".wxr.xml"
                 current = _SiteFile(name, host, out.open(name))
                 write_header(current.handle, site_header(db, host, item, site=site, since=since))
-            current.handle.write(post_items(item, skipped=summary.warnings).encode("utf-8"))
-            summary.posts += 1
+            media = copies.images(item, lambda name: media_url + quote(name)) if media_url else (lambda src: None)
+            addresses = Addresses(post=lambda slug: f"{prefix}{quote(slug)}/", image=media)
+            current.handle.write(post_items(item, skipped=summary.warnings, addresses=addresses).encode("utf-8"))
+            summary.add(item)
             images = item.images[:MAX_IMAGES]
             current.attachments += len(images)
-            current.old_host += sum(is_old_host(image.src, host) for image in images)
+            current.old_host += sum(is_old_host(addresses.image(image.src) or image.src, host) for image in images)
         if current is not None:
             _close(current, summary)
             current = None
