@@ -6,10 +6,10 @@ import json
 import textwrap
 from typing import Any, Iterable
 
-from markdownify import markdownify
-
 from scraper.models import Post
 from scraper.text import clip
+
+from .markdown import escape_label, escape_text, post_markdown
 
 TITLE_WIDTH = 60
 
@@ -42,16 +42,10 @@ def as_text(post: Post) -> str:
 
 
 def as_markdown(post: Post) -> str:
-    parts = [f"# {post.title or '(untitled)'}", ""]
-    facts = [f"**{label}:** {value}" for label, value in _facts(post) if value]
-    parts += ["  \n".join(facts), ""] if facts else []
-    for section in post.sections:
-        if section.heading:
-            parts += [f"{'#' * section.level} {section.heading}", ""]
-        body = markdownify(section.html, heading_style="ATX", bullets="-").strip()
-        if body:
-            parts += [body, ""]
-    return "\n".join(parts).rstrip() + "\n"
+    """The post as Markdown for `show`: the same rendering as the Markdown export, its text escaped."""
+    facts = [f"**{label}:** {escape_text(str(value))}" for label, value in _facts(post) if value]
+    header = [f"# {escape_label(post.title or '(untitled)')}", ""] + (["  \n".join(facts), ""] if facts else [])
+    return "\n".join(header) + "\n" + post_markdown(post.sections, [image.caption for image in post.images])
 
 
 def hit_text(hit, *, color: bool = False) -> str:
