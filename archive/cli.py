@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import ipaddress
 import json
 import logging
 import math
@@ -12,7 +11,6 @@ import sys
 import threading
 from pathlib import Path
 from typing import Callable, Iterator, NoReturn
-from urllib.parse import urlsplit
 
 import click
 
@@ -26,7 +24,7 @@ from scraper.discover import (
 from scraper.errors import BlogArchiveError
 from scraper.fetch import Fetcher, FetchSettings
 from scraper.text import clip
-from scraper.urls import normalize_url, site_root
+from scraper.urls import address_problem, normalize_url, site_root
 
 from . import render
 from .crawl import crawl_sites
@@ -139,30 +137,12 @@ def crawl(sites: tuple[str, ...], sites_file, db_path: str, delay: float, concur
 
 def _check_address(target: str) -> None:
     """A site or post address that can be requested at all: one error line here, not a traceback from a fetch."""
-    shown = repr(clip(target, 80))
     try:
-        parts = urlsplit(site_root(target))
-        host, _ = parts.hostname, parts.port  # a bad port raises here
-    except ValueError as exc:
-        raise click.ClickException(f"{shown} is not a web address ({exc})") from None
-    if parts.scheme not in ("http", "https"):
-        raise click.ClickException(f"{shown} is not an http(s) address")
-    if not host or not _valid_host(host):
-        raise click.ClickException(f"{shown} has no valid host name (each dot-separated part holds 1 to 63 "
-                                   f"characters, the whole name at most 253)")
-
-
-def _valid_host(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        pass
-    try:
-        name = host.encode("idna").decode("ascii")
-    except UnicodeError:
-        return False
-    return len(name) <= 253 and all(0 < len(label) <= 63 for label in name.rstrip(".").split("."))
+        problem = address_problem(site_root(target))
+    except ValueError as exc:  # site_root cannot even read it
+        problem = f"is not a web address ({exc})"
+    if problem:
+        raise click.ClickException(f"{clip(target, 80)!r} {problem}")
 
 
 def _read_sites(handle) -> list[str]:

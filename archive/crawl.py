@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import queue
 import threading
 from collections import deque
@@ -88,7 +89,7 @@ class SiteRun:
         self.full = since is None and max_posts is None and not discovery.partial
         self.items = self._select(since, max_posts)
         self.resumed = self._unfinished_work()
-        self.run_id = db["runs"].insert({"site": discovery.site, "started_at": now_iso(),
+        self.run_id = db["runs"].insert({"site": discovery.site, "started_at": now_iso(), "pid": os.getpid(),
                                          "warnings": json.dumps(discovery.warnings)}).last_pk
 
     def _select(self, since: str | None, max_posts: int | None) -> list[DiscoveredURL]:
@@ -105,10 +106,13 @@ class SiteRun:
         return [r["url"] for r in rows if r["outcome"] == "failed" and same_site(r["url"], self.discovery.site)]
 
     def _unfinished_work(self) -> set[str]:
-        """URLs already done by this site's previous run if it never finished (killed): not fetched again."""
-        last = next(self.db.query("select id, finished_at from runs where site = ? order by id desc limit 1",
+        """URLs already done by this site's previous run if it never finished (killed): not fetched again.
+
+        A previous run whose process is still alive is another crawl at work right now, not a killed one.
+        """
+        last = next(self.db.query("select id, finished_at, pid from runs where site = ? order by id desc limit 1",
                                   [self.discovery.site]), None)
-        if last is None or last["finished_at"]:
+        if last is None or last["finished_at"] or _running(last["pid"]):
             return set()
         rows = self.db.query(f"select url from crawl_log where run_id = ? and outcome in "
                              f"({', '.join('?' * len(DONE_OUTCOMES))})", [last["id"], *DONE_OUTCOMES])
@@ -270,6 +274,19 @@ def fetch_and_extract(fetcher: Fetcher, plan: Plan) -> Outcome:
     post.url = preferred_url(post_url, post.canonical_url)
     post.aliases = [u for u in dict.fromkeys([clean_url(url), post_url]) if u != post.url]
     return Outcome(plan, "post", post=post, capture=capture)
+
+
+def _running(pid: int | None) -> bool:
+    """True when a process with this id (not this one) is alive."""
+    if not pid or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
 
 
 def _interleave(generators: list[Iterator[Plan]]) -> Iterator[Plan]:
