@@ -18,7 +18,7 @@ from urllib.parse import quote
 import pytest
 
 from archive.store import open_archive, save_post
-from archive.web import MEDIA_CSP, ArchiveSite, sanitise, serving
+from archive.web import MEDIA_CSP, ArchiveSite, serving
 from processes import lines, start
 from scraper.models import Image, Post, Section
 
@@ -70,11 +70,16 @@ def test_reading_view_shows_the_post_its_facts_and_earlier_versions(archive_path
     assert "Earlier versions" in html and "-# Acupuncture for Neuropathy" in html
 
 
-def test_scraped_html_is_sanitised(archive_path):
-    clean = sanitise(EVIL)
-    assert "Safe text." in clean and "Paragraph." in clean
+def test_scraped_html_is_sanitised_on_the_post_page(archive_path):
+    db = open_archive(archive_path)
+    evil = "https://www.wildflower.example/post/evil"
+    save_post(db, Post(url=evil, title="Evil", sections=[Section(None, 1, "Safe text. Paragraph.", EVIL)]))
+    db.close()
+    html = get(ArchiveSite(archive_path), f"/post?url={quote(evil, safe='')}")[1]
+    article = html[html.index("<article>"):html.index("</article>")]
+    assert "Safe text." in article and "Paragraph." in article
     for bad in ("<script", "alert(", "onerror", "onclick", "javascript:"):
-        assert bad not in clean
+        assert bad not in article
 
 
 def test_downloaded_images_are_shown_from_the_local_media_folder(archive_path):
