@@ -125,8 +125,8 @@ def _facts(item: ExportPost) -> str:
     if post.updated and day(post.updated) != day(post.published):
         facts.append(f"updated {escape(day(post.updated))}")
     if item.row.get("status") == "gone":
-        facts.append(f'<span class="badge gone">gone from the site since {escape(day(item.row.get("gone_at")) or "unknown")}'
-                     f'</span>')
+        since = day(item.row.get("gone_at")) or "unknown"
+        facts.append(f'<span class="badge gone">gone from the site since {escape(since)}</span>')
     original = ""
     if post.url and urlsplit(post.url).scheme in ("http", "https"):
         original = f'<br>Original: <a href="{escape(post.url)}" rel="{LINK_REL}">{escape(post.url)}</a>'

@@ -246,7 +246,7 @@ def _run(db: sqlite_utils.Database, run_id: int, site: str, started: str | None,
         rest = len(found) - SHOWN_PER_OUTCOME
         if rest > 0:
             items.append(f'<li class="note">and {rest:,} more</li>')
-        lists.append(f'<h3 class="{outcome}">{escape(outcome.capitalize())}</h3><ul class="posts">{"".join(items)}</ul>')
+        lists.append(f'<h3 class="{outcome}">{outcome.capitalize()}</h3><ul class="posts">{"".join(items)}</ul>')
     detail = "".join(lists) or '<p class="note">Nothing new, changed or gone.</p>'
     summary = (f'<summary><span class="when">{when}</span> <span class="site">{escape(site or "")}</span>{state}'
                f'<span class="counts">{shown}</span></summary>')

@@ -1,12 +1,13 @@
 """`blog-archive serve`: a small read-only web page over the archive, on 127.0.0.1 by default.
 
-Server-side HTML (the posts, page by page; an overview with a chart drawn as SVG here; each post as the
-static export shows it, archive.html_render); one small script makes results follow the search box as you
-type. The archive is opened read-only, only GET and HEAD are answered, every scraped fragment is sanitised
-with the extractor's allow-list before it is shown, images come only from the archive's own copies (a
-placeholder stands for one never downloaded), and a Content-Security-Policy forbids inline scripts. Requests must name the server by an address
-it listens on (no DNS rebinding); downloaded media is served only as the image, video, audio or PDF its
-name says, under a policy that runs nothing, and anything else as a download.
+Server-side HTML: the posts, page by page; an overview (archive.overview) with a chart drawn as SVG; each
+post as the static export shows it (archive.html_render). One small script makes results follow the search
+box as you type. The archive is opened read-only, only GET and HEAD are answered, every scraped fragment is
+sanitised with the extractor's allow-list before it is shown, images come only from the archive's own
+copies (a placeholder stands for one never downloaded), and a Content-Security-Policy forbids inline
+scripts. Requests must name the server by an address it listens on (no DNS rebinding); downloaded media is
+served only as the image, video, audio or PDF its name says, under a policy that runs nothing, and anything
+else as a download.
 """
 from __future__ import annotations
 
@@ -200,7 +201,8 @@ class ArchiveSite:
         """(page title, header): the site or sites archived, and how much of each."""
         sites = self.db.execute("select site, count(*) from posts group by site order by 2 desc, site").fetchall()
         if not sites:
-            return "Blog archive", '<header class="site"><h1>Blog archive</h1><p class="note">The archive is empty.</p></header>'
+            return "Blog archive", ('<header class="site"><h1>Blog archive</h1><p class="note">The archive is empty.'
+                                    '</p></header>')
         total = sum(n for _, n in sites)
         gone = self._one("select count(*) from posts where status = 'gone'")
         authors = self._one("select count(distinct author) from posts where author is not null")
