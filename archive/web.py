@@ -140,6 +140,18 @@ class Filters:
                 for name, label in labels.items() if getattr(self, name)]
 
 
+@dataclass
+class ArchiveFacts:
+    """The archive as the posts page introduces it."""
+
+    sites: list[tuple[str, int]]  # (site, posts), the largest first
+    gone: int
+    authors: list[str]
+    years: list[str]  # newest first
+    tags: list[str]
+    crawled: str | None  # when the last crawl ended
+
+
 class LiveIndex(PostIndex):
     """Links between posts lead to the archived post (looked up as each link is shown, not indexed ahead)."""
 
@@ -189,61 +201,28 @@ class ArchiveSite:
 
     def home(self, query: dict[str, str]) -> Response:
         filters = Filters.from_query(query)
-        title, header = self.site_header()
-        body = f'{header}{self.form(filters)}<div id="results">{self.results_html(filters)}</div>'
+        facts = self.facts()
+        title, header = site_header(facts)
+        body = f'{header}{search_form(facts, filters)}<div id="results">{self.results_html(filters)}</div>'
         return html_response(page(title, body, current="Posts"))
 
     def results(self, query: dict[str, str]) -> Response:
         """The results alone, for the page's script to swap in as the query is typed."""
         return html_response(self.results_html(Filters.from_query(query)))
 
-    def site_header(self) -> tuple[str, str]:
-        """(page title, header): the site or sites archived, and how much of each."""
-        sites = self.db.execute("select site, count(*) from posts group by site order by 2 desc, site").fetchall()
-        if not sites:
-            return "Blog archive", ('<header class="site"><h1>Blog archive</h1><p class="note">The archive is empty.'
-                                    '</p></header>')
-        total = sum(n for _, n in sites)
-        gone = self._one("select count(*) from posts where status = 'gone'")
-        authors = self._one("select count(distinct author) from posts where author is not null")
-        first, last = self.db.execute("select min(substr(coalesce(published, updated), 1, 4)), "
-                                      "max(substr(coalesce(published, updated), 1, 4)) from posts").fetchone()
-        crawled = self._one("select max(coalesce(finished_at, started_at)) from runs")
-        stats = [plural(total, "post")]
-        if gone:
-            stats.append(f'<a href="/?status=gone">{gone:,} gone from the site</a>')
-        stats.append(plural(authors, "author"))
-        if first:
-            stats.append(first if first == last else f"{first}–{last}")
-        if crawled:
-            stats.append(f"last crawled {escape(day(crawled))}")
-        if len(sites) == 1:
-            name, heading = sites[0][0], f'<p class="kicker">Archive of</p><h1>{escape(sites[0][0])}</h1>'
-        else:
-            name = "Blog archive"
-            heading = (f'<p class="kicker">Archive of {len(sites)} sites</p><h1>Blog archive</h1><ul class="sites">'
-                       + "".join(f'<li><a href="{escape(href("/", site=site))}">{escape(site)}</a> '
-                                 f'<span class="n">{plural(n, "post")}</span></li>' for site, n in sites) + "</ul>")
-        header = f'<header class="site">{heading}<p class="stats">{" · ".join(stats)}</p></header>'
-        return name, header
-
-    def form(self, filters: Filters) -> str:
-        authors = [r[0] for r in self.db.execute("select distinct author from posts where author is not null "
-                                                 "order by author")]
-        years = [r[0] for r in self.db.execute("select distinct substr(coalesce(published, updated), 1, 4) y "
-                                               "from posts where y is not null order by y desc")]
-        tags = [r[0] for r in self.db.execute("select min(name) from tags group by lower(name) order by lower(name)")]
-        sites = [r[0] for r in self.db.execute("select distinct site from posts order by site")]
-        chosen = asdict(filters)
-        selects = [select("author", "All authors", authors, chosen), select("year", "All years", years, chosen),
-                   select("tag", "All tags", tags, chosen)]
-        if len(sites) > 1:
-            selects.append(select("site", "All sites", sites, chosen))
-        hidden = f'<input type="hidden" name="month" value="{escape(filters.month)}">' if filters.month else ""
-        return (f'<form id="search" action="/" method="get" role="search">'
-                f'<input id="q" name="q" type="search" autofocus autocomplete="off" placeholder="Search the archive" '
-                f'aria-label="Search the archive" value="{escape(filters.q)}">{hidden}'
-                f'<div class="filters">{"".join(selects)}<button type="submit">Search</button></div></form>')
+    def facts(self) -> ArchiveFacts:
+        """What the posts page says of the whole archive, in as few passes over it as can be."""
+        sites = self.db.execute("select site, count(*), sum(status = 'gone') from posts group by site "
+                                "order by 2 desc, site").fetchall()
+        return ArchiveFacts(
+            sites=[(site, n) for site, n, _ in sites], gone=sum(g for _, _, g in sites),
+            authors=[r[0] for r in self.db.execute("select distinct author from posts where author is not null "
+                                                   "order by author")],
+            years=[r[0] for r in self.db.execute("select distinct substr(coalesce(published, updated), 1, 4) y "
+                                                 "from posts where y is not null order by y desc")],
+            tags=[r[0] for r in self.db.execute("select min(name) from tags group by lower(name) "
+                                                "order by lower(name)")],
+            crawled=self._one("select max(coalesce(finished_at, started_at)) from runs"))
 
     def results_html(self, filters: Filters) -> str:
         return self.hits(filters) if filters.q else self.listing(filters)
@@ -254,11 +233,15 @@ class ArchiveSite:
         condition = " and ".join(["1", *where])
         total = self._one(f"select count(*) from posts where {condition}", params)
         number, pages = page_number(filters.page, total)
-        rows = self.db.execute(
-            f"select id, url, title, author, coalesce(published, updated), excerpt, substr(body_text, 1, 2000), "
-            f"status, warnings from posts where {condition} order by coalesce(published, updated) is null, "
+        # The page's ids first (a sort of narrow rows), then only their rows: a deep page costs no more.
+        ids = [r[0] for r in self.db.execute(
+            f"select id from posts where {condition} order by coalesce(published, updated) is null, "
             f"coalesce(published, updated) desc, id desc limit ? offset ?",
-            [*params, PAGE_SIZE, (number - 1) * PAGE_SIZE]).fetchall()
+            [*params, PAGE_SIZE, (number - 1) * PAGE_SIZE])]
+        found = {r[0]: r for r in self.db.execute(
+            f"select id, url, title, author, coalesce(published, updated), excerpt, substr(body_text, 1, 2000), "
+            f"status, warnings from posts where id in ({', '.join('?' * len(ids))})", ids)}
+        rows = [found[i] for i in ids]
         tags = self.tags_of([r[0] for r in rows])
         items = [post_summary(Summary(
             href=post_href(url), title=title, date=date, author=author, excerpt=excerpt_of(excerpt, body),
@@ -413,6 +396,45 @@ class ArchiveSite:
 
     def _one(self, sql: str, params: list | None = None) -> Any:
         return self.db.execute(sql, params or []).fetchone()[0]
+
+
+def site_header(facts: ArchiveFacts) -> tuple[str, str]:
+    """(page title, header): the site or sites archived, and how much of each."""
+    sites = facts.sites
+    if not sites:
+        return "Blog archive", ('<header class="site"><h1>Blog archive</h1><p class="note">The archive is empty.'
+                                '</p></header>')
+    stats = [plural(sum(n for _, n in sites), "post")]
+    if facts.gone:
+        stats.append(f'<a href="/?status=gone">{facts.gone:,} gone from the site</a>')
+    stats.append(plural(len(facts.authors), "author"))
+    if facts.years:
+        first, last = facts.years[-1], facts.years[0]
+        stats.append(first if first == last else f"{first}–{last}")
+    if facts.crawled:
+        stats.append(f"last crawled {escape(day(facts.crawled))}")
+    if len(sites) == 1:
+        name, heading = sites[0][0], f'<p class="kicker">Archive of</p><h1>{escape(sites[0][0])}</h1>'
+    else:
+        name = "Blog archive"
+        heading = (f'<p class="kicker">Archive of {len(sites)} sites</p><h1>Blog archive</h1><ul class="sites">'
+                   + "".join(f'<li><a href="{escape(href("/", site=site))}">{escape(site)}</a> '
+                             f'<span class="n">{plural(n, "post")}</span></li>' for site, n in sites) + "</ul>")
+    return name, f'<header class="site">{heading}<p class="stats">{" · ".join(stats)}</p></header>'
+
+
+def search_form(facts: ArchiveFacts, filters: Filters) -> str:
+    """The search box and its filters (a site filter only where the archive holds several sites)."""
+    chosen = asdict(filters)
+    selects = [select("author", "All authors", facts.authors, chosen),
+               select("year", "All years", facts.years, chosen), select("tag", "All tags", facts.tags, chosen)]
+    if len(facts.sites) > 1:
+        selects.append(select("site", "All sites", sorted(site for site, _ in facts.sites), chosen))
+    hidden = f'<input type="hidden" name="month" value="{escape(filters.month)}">' if filters.month else ""
+    return (f'<form id="search" action="/" method="get" role="search">'
+            f'<input id="q" name="q" type="search" autofocus autocomplete="off" placeholder="Search the archive" '
+            f'aria-label="Search the archive" value="{escape(filters.q)}">{hidden}'
+            f'<div class="filters">{"".join(selects)}<button type="submit">Search</button></div></form>')
 
 
 def inside(root: Path, relative: str) -> Path | None:
