@@ -115,7 +115,7 @@ def _chart(db: sqlite_utils.Database) -> str:
             counts[(year, number)] += count
     undated = _one(db, "select count(*) from posts") - sum(counts.values())
     if not counts:
-        return '<p class="note">No post has a date.</p>'
+        return f'<p class="note">{"No post has a date." if undated else "The archive holds no posts yet."}</p>'
     note = f'<p class="note">{plural(undated, "post")} without a date {"is" if undated == 1 else "are"} not shown.' \
            f' <a href="/?undated=1">List them</a></p>' if undated else ""
     return (f'<p class="note">A row per year, a bar per month: open a bar (or a year) for its posts.</p>'
