@@ -1,5 +1,6 @@
 """One HTML rendering of the archive's posts, shared by `serve` (archive.web) and the static export
-(archive.export.html): the page shell, a post in a list, and a post's own page.
+(archive.export.html): the page shell, a post in a list, a post's own page, and what changed between two
+versions of a post.
 
 Scraped HTML goes through one sanitiser only, export.common.rewrite_html with the extractor's allow-list
 (scraper.sections.ALLOWED_TAGS / ALLOWED_ATTRIBUTES); everything else shown is escaped text. Where links and
@@ -8,20 +9,23 @@ routes. Both use the one style sheet, archive/static/style.css.
 """
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from html import escape
-from typing import Callable
+from typing import Any, Callable
 from urllib.parse import urljoin, urlsplit
 
 from scraper.text import cut_at_word
 
 from .export.common import Addresses, ExportPost, new_image, rewrite_html
+from .render import version_diff
 
 EXCERPT_CHARS = 240
 LINK_REL = "noopener noreferrer nofollow"
 WEB_SCHEMES = ("http", "https", "mailto")
 _LANGUAGE = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
+_TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
 
 
 def day(value: str | None) -> str:
@@ -158,3 +162,59 @@ def web_url(url: str, base: str | None) -> str | None:
     except ValueError:
         return None
     return absolute if scheme in WEB_SCHEMES else None
+
+
+# --- what changed between two versions of a post ---------------------------------------------------------
+
+def change_title(older: dict[str, Any], newer: dict[str, Any]) -> str:
+    return f"Version {older['number']} ({day(older['captured_at']) or '?'}) → version {newer['number']} " \
+           f"({day(newer['captured_at']) or '?'}{', current' if newer['current'] else ''})"
+
+
+def diff_html(older: dict[str, Any], newer: dict[str, Any]) -> str:
+    """A unified diff of two versions, added and removed lines marked for the style sheet, and within a line
+    that was rewritten, the words that changed."""
+    lines = version_diff(older, newer).splitlines()[2:]  # the ---/+++ file lines: the title says which versions
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        removed = _run_of(lines, index, "-")
+        added = _run_of(lines, index + len(removed), "+")
+        if removed and len(removed) == len(added):
+            for old, new in zip(removed, added):
+                marked_old, marked_new = word_diff(old[1:], new[1:])
+                out.append(f'<span class="del">-{marked_old}</span>')
+                out.append(f'<span class="add">+{marked_new}</span>')
+            index += 2 * len(removed)
+            continue
+        line = lines[index]
+        kind = {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "same")
+        out.append(f'<span class="{kind}">{escape(line)}</span>')
+        index += 1
+    return f'<pre class="diff">{"".join(out)}</pre>'
+
+
+def _run_of(lines: list[str], start: int, mark: str) -> list[str]:
+    run = []
+    for line in lines[start:]:
+        if not line.startswith(mark):
+            break
+        run.append(line)
+    return run
+
+
+def word_diff(old: str, new: str) -> tuple[str, str]:
+    """Both lines escaped, with the words only the old one has in <del> and those only the new one has in <ins>."""
+    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    left, right = [], []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        gone, came = escape("".join(a[i1:i2])), escape("".join(b[j1:j2]))
+        if op == "equal":
+            left.append(gone)
+            right.append(came)
+            continue
+        if gone:
+            left.append(f"<del>{gone}</del>")
+        if came:
+            right.append(f"<ins>{came}</ins>")
+    return "".join(left), "".join(right)

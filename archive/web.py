@@ -12,7 +12,6 @@ else as a download.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import http.server
 import ipaddress
 import json
@@ -36,10 +35,20 @@ from scraper.httpserver import in_thread
 from scraper.urls import normalize_url
 
 from .export.common import Addresses, ExportPost, PostIndex
-from .html_render import Summary, day, document, excerpt_of, plural, post_article, post_summary, top_bar
+from .html_render import (
+    Summary,
+    change_title,
+    day,
+    diff_html,
+    document,
+    excerpt_of,
+    plural,
+    post_article,
+    post_summary,
+    top_bar,
+)
 from .mediatypes import DOWNLOAD, media_dir_for, media_type
 from .overview import add_functions, flag_condition, flag_kind, href, overview, post_href
-from .render import version_diff
 from .search import MARK_END, MARK_START, SearchError, post_filters, search, to_fts_query
 from .store import enable_fast_reads, find_post, load_post, open_archive, post_versions
 
@@ -55,7 +64,6 @@ PLACEHOLDER = "/static/image-not-downloaded.svg"  # shown where an image was nev
 SECTIONS = [("Posts", "/"), ("Overview", "/overview")]
 _YEAR = re.compile(r"\d{4}")
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-_TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
 
 
 class Response(NamedTuple):
@@ -500,60 +508,6 @@ def images_note(missing: int, total: int) -> str:
                  f"{'a placeholder stands in for it' if missing == 1 else 'placeholders stand in for them'}")
     return (f'<p class="note images-note">This page shows images from the archive’s own copies, and {which} '
             f'(<code>blog-archive crawl --media</code> keeps copies).</p>')
-
-
-def change_title(older: dict[str, Any], newer: dict[str, Any]) -> str:
-    return f"Version {older['number']} ({day(older['captured_at']) or '?'}) → version {newer['number']} " \
-           f"({day(newer['captured_at']) or '?'}{', current' if newer['current'] else ''})"
-
-
-def diff_html(older: dict[str, Any], newer: dict[str, Any]) -> str:
-    """A unified diff of two versions, added and removed lines marked for the style sheet, and within a line
-    that was rewritten, the words that changed."""
-    lines = version_diff(older, newer).splitlines()[2:]  # the ---/+++ file lines: the title says which versions
-    out: list[str] = []
-    index = 0
-    while index < len(lines):
-        removed = _run_of(lines, index, "-")
-        added = _run_of(lines, index + len(removed), "+")
-        if removed and len(removed) == len(added):
-            for old, new in zip(removed, added):
-                marked_old, marked_new = word_diff(old[1:], new[1:])
-                out.append(f'<span class="del">-{marked_old}</span>')
-                out.append(f'<span class="add">+{marked_new}</span>')
-            index += 2 * len(removed)
-            continue
-        line = lines[index]
-        kind = {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "same")
-        out.append(f'<span class="{kind}">{escape(line)}</span>')
-        index += 1
-    return f'<pre class="diff">{"".join(out)}</pre>'
-
-
-def _run_of(lines: list[str], start: int, mark: str) -> list[str]:
-    run = []
-    for line in lines[start:]:
-        if not line.startswith(mark):
-            break
-        run.append(line)
-    return run
-
-
-def word_diff(old: str, new: str) -> tuple[str, str]:
-    """Both lines escaped, with the words only the old one has in <del> and those only the new one has in <ins>."""
-    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
-    left, right = [], []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        gone, came = escape("".join(a[i1:i2])), escape("".join(b[j1:j2]))
-        if op == "equal":
-            left.append(gone)
-            right.append(came)
-            continue
-        if gone:
-            left.append(f"<del>{gone}</del>")
-        if came:
-            right.append(f"<ins>{came}</ins>")
-    return "".join(left), "".join(right)
 
 
 def select(name: str, label: str, options: list[str], chosen: dict[str, Any]) -> str:
