@@ -128,7 +128,7 @@ def month_chart(counts: Counter[tuple[int, int]]) -> str:
     tallest = max(counts.values())
     width = LABEL_W + 12 * COLUMN_W + TOTAL_W
     height = HEAD_H + len(years) * ROW_H + 4
-    out = [f'<svg class="months" viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-title">'
+    out = [f'<svg class="months" viewBox="0 0 {width} {height}" aria-labelledby="chart-title">'
            f'<title id="chart-title">Posts per month, {years[-1]} to {years[0]}; the tallest bar is '
            f'{plural(tallest, "post")}</title>']
     for m, name in enumerate(MONTHS):
