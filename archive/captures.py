@@ -53,7 +53,7 @@ MAX_DICTIONARY = 4 * 1024 * 1024  # bytes of a capture kept as a dictionary (Wix
 CHECK_EVERY = 16  # captures stored with a dictionary between two checks that it still pays
 RETRAIN_BELOW = 0.5  # retrain when the recent ratio falls below this share of the dictionary's ratio
 MAX_CHAIN = 8  # re-captures stored one against the other before one is stored against the dictionary again
-CACHED_DICTIONARIES = 8
+CACHED_DICTIONARIES = 4  # each a few MB once ready to compress with
 
 
 @dataclass
@@ -131,7 +131,10 @@ def _frame_dictionary(db: sqlite_utils.Database, row: dict[str, Any],
                                f"(id {row['base_id']}) is missing")
         return _raw_dictionary(_decode(db, base, hops - 1))
     if row.get("dictionary_id") is not None:
-        dictionary = _load_dictionary(db, row["dictionary_id"])
+        try:
+            dictionary = _load_dictionary(db, row["dictionary_id"])
+        except ArchiveError as exc:
+            raise ArchiveError(f"{_name(row)} cannot be read: {exc}") from exc
         if dictionary is None:
             raise ArchiveError(f"{_name(row)} is damaged: its dictionary (id {row['dictionary_id']}) is missing")
         return dictionary.content

@@ -27,6 +27,7 @@ from .dbfile import (
     FileFacts,
     check_integrity,
     connect,
+    is_busy,
     read_facts,
     read_only_reason,
 )
@@ -54,6 +55,7 @@ PAGE_COLUMNS = {"id": int, "url": str, "fetched_at": str, "status_code": int, "c
                 "last_modified": str, "sha256": str, "body": bytes, "site": str, "codec": str, "size": int,
                 "dictionary_id": int, "base_id": int, "chain": int}
 CONVERT_BATCH = 16  # zlib captures converted per transaction (~16 MB of Wix pages, well under a second)
+VACUUM_FREE_PAGES = 256  # free pages (1 MB) below which a file is not worth copying to give them back
 logger = logging.getLogger(__name__)
 _FTS_TABLE = re.compile(r"^(posts|sections)_fts(_(data|idx|docsize|config|content))?$")
 
@@ -303,21 +305,38 @@ def convert_captures(db: sqlite_utils.Database, *, batch: int = CONVERT_BATCH) -
 
     Every writer's open calls it. `batch` captures per transaction, oldest first, each row marked with its codec
     as it is converted: a kill leaves every row readable by its codec, and the next writer goes on from there.
+    Then the space the conversion freed inside the file is given back to the disk.
     """
-    if db.execute("select 1 from pages where codec is null limit 1").fetchone() is None:
-        return 0
-    left = db.execute("select count(*) from pages where codec is null").fetchone()[0]
-    logger.info("converting %d raw captures to zstd (once, %d at a time)", left, batch)
     done = 0
-    while True:
-        with db.atomic():
-            rows = list(db.query("select * from pages where codec is null order by id limit ?", [batch]))
-            for row in rows:
-                _convert_capture(db, row)
-        if not rows:
-            return done
-        done += len(rows)
-        logger.info("converted %d of %d raw captures", done, left)
+    if db.execute("select 1 from pages where codec is null limit 1").fetchone() is not None:
+        left = db.execute("select count(*) from pages where codec is null").fetchone()[0]
+        logger.info("converting %d raw captures to zstd (once, %d at a time)", left, batch)
+        while True:
+            with db.atomic():
+                rows = list(db.query("select * from pages where codec is null order by id limit ?", [batch]))
+                for row in rows:
+                    _convert_capture(db, row)
+            if not rows:
+                break
+            done += len(rows)
+            logger.info("converted %d of %d raw captures", done, left)
+    _give_back_space(db)
+    return done
+
+
+def _give_back_space(db: sqlite_utils.Database) -> None:
+    """VACUUM when at least half the file is free pages (what converting its captures leaves): one transaction
+    copying only what is in use, so a kill leaves the file as it was and the next writer's open tries again.
+    Left for a later open while another process writes."""
+    free = db.execute("pragma freelist_count").fetchone()[0]
+    if free < VACUUM_FREE_PAGES or free * 2 < db.execute("pragma page_count").fetchone()[0]:
+        return
+    try:
+        db.execute("vacuum")
+    except sqlite3.OperationalError as exc:
+        if not is_busy(exc):
+            raise
+        logger.info("another process is writing: the %d free pages are given back another time", free)
 
 
 def _convert_capture(db: sqlite_utils.Database, row: dict[str, Any]) -> None:

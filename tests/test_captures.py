@@ -155,6 +155,16 @@ def test_a_capture_whose_base_is_damaged_is_an_error(db_path):
         page_body(db, rows(db, "id = ?", [recapture["id"]])[0])
 
 
+def test_a_capture_whose_dictionary_is_damaged_is_an_error_naming_both(db_path):
+    db = open_archive(db_path)
+    store_posts(db, captures.DICTIONARY_SAMPLES + 1)
+    db.execute("update dictionaries set sha256 = 'f' || substr(sha256, 2)")
+    target = rows(db)[-1]
+    with pytest.raises(ArchiveError, match=f"capture {target['id']} of .* dictionary {target['dictionary_id']} of "
+                                           f"{SITE} is damaged"):
+        page_body(db, target)
+
+
 # Archives of schema version 1 (zlib captures)
 
 
@@ -225,6 +235,13 @@ def test_a_damaged_zlib_capture_is_kept_as_it_is_and_the_rest_converted(tmp_path
     with pytest.raises(ArchiveError, match="capture 3 of .* is damaged"):
         page_body(db, rows(db, "id = 3")[0])
     assert len(rows(db, "codec = 'zstd'")) == len(rows(db)) - 1
+
+
+def test_a_converted_archive_gives_the_space_it_freed_back_to_the_disk(tmp_path):
+    path = legacy_archive(tmp_path, extra=200)
+    before = path.stat().st_size
+    open_archive(path).close()
+    assert path.stat().st_size * 2 < before
 
 
 # Converts a copy of a version-1 archive in a child process that SIGKILLs itself as SQLite starts the n-th
