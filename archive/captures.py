@@ -10,13 +10,13 @@ How a row of `pages` is stored (its `codec`, one per row, so a half-converted ar
   raw-content dictionary (a re-capture stored against the previous capture of the same URL); neither for a
   site's first captures, before the site has a dictionary.
 
-A site's dictionary is one of its own captures, used whole as a raw-content dictionary. zstd's dictionary
-trainer (COVER) was measured on the real Wix pages of ../shared/corpus/wix and gave 120-140 KB a page where a
-whole capture gives 4-11 KB (benchmarks/captures.py): Wix pages share long runs of scripts, styles and state, and
-a whole page keeps them, where the trainer keeps short fragments. So "training" picks, among DICTIONARY_SAMPLES
-captures of the site, the one that compresses the others best, and its ratio on them is kept as the dictionary's
-`ratio`. The first dictionary is trained once a site has DICTIONARY_SAMPLES captures (those, stored without a
-dictionary until then, are stored again against it).
+A site's dictionary is one of its own captures, used whole as a raw-content dictionary. On the real Wix pages of
+../shared/corpus/wix zstd's own trainer (COVER, a 1 MB dictionary from 8 pages) leaves ~125 KB a page where this
+leaves ~8 (benchmarks/captures.py): Wix pages share long runs of scripts, styles and state, which a whole page
+keeps and the trainer's short fragments do not. So training picks, among DICTIONARY_SAMPLES captures of the
+site, the one that compresses the others best, and keeps its ratio on them (bytes in over bytes stored) as the
+dictionary's `ratio`. The first dictionary is trained once a site has DICTIONARY_SAMPLES captures (those, stored
+without a dictionary until then, are stored again against it).
 
 It is retrained when it stops paying: every CHECK_EVERY captures stored with it, the ratio (bytes in over bytes
 stored) of those last CHECK_EVERY is compared with its `ratio`; below RETRAIN_BELOW times that, a new one is
@@ -163,8 +163,9 @@ def _raw_dictionary(content: bytes) -> zstandard.ZstdCompressionDict:
 
 def _previous_capture(db: sqlite_utils.Database, url: str, before: int | None) -> dict[str, Any] | None:
     """The URL's newest capture (before id `before`) if a capture may still be stored against it."""
-    row = next(db.query("select * from pages where url = ? and id < ? order by id desc limit 1",
-                        [url, before if before is not None else 2**63 - 1]), None)
+    newest = db.execute("select max(id) from pages where url = ? and id < ?",
+                        [url, before if before is not None else 2**63 - 1]).fetchone()[0]
+    row = next(db.query("select * from pages where id = ?", [newest]), None) if newest is not None else None
     if row is None or (row.get("chain") or 0) >= MAX_CHAIN:
         return None
     return row
@@ -211,8 +212,9 @@ def _recent_ratio(db: sqlite_utils.Database, dictionary: _Dictionary) -> float |
 
 
 def _train(db: sqlite_utils.Database, site: str, samples: list[dict[str, Any]],
-           current: _Dictionary | None) -> _Dictionary:
-    """The sample that compresses the other samples best (or `current`, if it does better on all of them)."""
+           current: _Dictionary | None) -> _Dictionary | None:
+    """The sample that compresses the other samples best, stored as a new dictionary of the site; or `current`,
+    kept with the ratio it scored, if it does better on all of them (None if no sample can be read)."""
     readable = [(row, body) for row in samples if (body := _readable(db, row)) is not None]
     bodies = [body for _, body in readable]
     if not bodies:
@@ -231,8 +233,9 @@ def _train(db: sqlite_utils.Database, site: str, samples: list[dict[str, Any]],
             return current
     content = bodies[best][:MAX_DICTIONARY]
     new_id = db["dictionaries"].insert({
-        "site": site, "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "sha256": hashlib.sha256(content).hexdigest(),
-        "size": len(content), "ratio": best_ratio, "trained_upto": max(row["id"] for row, _ in readable),
+        "site": site, "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "sha256": hashlib.sha256(content).hexdigest(), "size": len(content), "ratio": best_ratio,
+        "trained_upto": max(row["id"] for row, _ in readable),
         "body": zstandard.ZstdCompressor(level=DICTIONARY_LEVEL).compress(content)}).last_pk
     return _load_dictionary(db, new_id)
 
