@@ -121,7 +121,7 @@ def _reextract_url(db: sqlite_utils.Database, url: str, summary: ReextractSummar
     page = _newest_capture(db, url)
     existing = post_by_address(db, url)
     try:
-        post = extract_capture(page_body(page), page["content_type"], url)
+        post = extract_capture(page_body(db, page), page["content_type"], url)
     except ExtractionError as exc:
         if existing is not None:  # never drop a post because today's extractor disagrees
             summary.run.failed.append((url, f"kept the stored post: {exc}"))

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import sqlite3
 import threading
-import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,12 +20,14 @@ from scraper.errors import ArchiveError
 from scraper.models import Image, Post, Section
 from scraper.urls import normalize_url, slug_from_url
 
+from . import captures
 from .dbfile import (
     APPLICATION_ID,
     ArchiveDatabase,
     FileFacts,
     check_integrity,
     connect,
+    is_busy,
     read_facts,
     read_only_reason,
 )
@@ -48,7 +50,16 @@ RUN_COLUMNS = {"id": int, "site": str, "started_at": str, "finished_at": str, "n
 # What an archive made before marks had from the start: an unmarked file with these is adopted, others are refused.
 FIRST_POST_COLUMNS = {"id", "url", "site", "slug", "title", "author", "published", "updated", "excerpt", "body_text",
                       "body_html", "content_hash", "status", "first_seen", "last_seen", "canonical_url", "language"}
-ARCHIVE_TABLES = {"posts", "sections", "images", "aliases", "tags", "pages", "versions", "runs", "crawl_log"}
+ARCHIVE_TABLES = {"posts", "sections", "images", "aliases", "tags", "pages", "versions", "runs", "crawl_log",
+                  "dictionaries"}
+# A raw capture: its HTTP facts, its exact bytes' SHA-256, and its body as stored (see archive/captures.py: `codec`,
+# what it was compressed against, `chain`, and `size`, the length of the exact bytes).
+PAGE_COLUMNS = {"id": int, "url": str, "fetched_at": str, "status_code": int, "content_type": str, "etag": str,
+                "last_modified": str, "sha256": str, "body": bytes, "site": str, "codec": str, "size": int,
+                "dictionary_id": int, "base_id": int, "chain": int}
+CONVERT_BATCH = 16  # zlib captures converted per transaction (~16 MB of Wix pages, well under a second)
+VACUUM_FREE_PAGES = 256  # free pages (1 MB) below which a file is not worth copying to give them back
+logger = logging.getLogger(__name__)
 _FTS_TABLE = re.compile(r"^(posts|sections)_fts(_(data|idx|docsize|config|content))?$")
 
 
@@ -99,6 +110,7 @@ def open_archive(path: str | Path, *, create: bool = True, write: bool | None = 
         raise ArchiveError(f"{path} {reason}: cannot write to it (list, show, search, serve and export still read it)")
     db = connect(path, write=True)
     upgrade(db)
+    convert_captures(db)
     return db
 
 
@@ -195,12 +207,20 @@ def _reindex_unmarked(db: sqlite_utils.Database) -> None:
     rebuild_index(db)
 
 
+def _captures_become_zstd(db: sqlite_utils.Database) -> None:
+    """Version 2: captures are stored with zstd (archive/captures.py), each row naming its codec. Rows stored
+    before keep their zlib bodies (codec NULL, readable as they are) and are converted after the upgrade, in short
+    transactions (convert_captures): too many bytes for this one. This index finds the rows left to convert."""
+    db.execute("create index if not exists pages_zlib on pages(id) where codec is null")
+
+
 # Schema versions (PRAGMA user_version) and the step that brings an archive to each, applied in order, each
 # in the one upgrade transaction. Tables, columns and indexes that are only added need no step (_create_tables
 # adds what is missing on every writer's open); a step converts what is already stored. Never change a released
 # step: add the next one.
 MIGRATIONS: tuple[tuple[int, Callable[[sqlite_utils.Database], None]], ...] = (
     (1, _reindex_unmarked),
+    (2, _captures_become_zstd),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -223,10 +243,14 @@ def _create_tables(db: sqlite_utils.Database) -> None:
     db["aliases"].create_index(["post_id"], if_not_exists=True)
     db["tags"].create({"post_id": int, "name": str, "kind": str}, pk=("post_id", "kind", "name"),
                       foreign_keys=[("post_id", "posts", "id")], if_not_exists=True)
-    db["pages"].create({"id": int, "url": str, "fetched_at": str, "status_code": int, "content_type": str,
-                        "etag": str, "last_modified": str, "sha256": str, "body": bytes}, pk="id",
-                       if_not_exists=True)
+    db["pages"].create(PAGE_COLUMNS, pk="id", if_not_exists=True)
+    _add_missing_columns(db["pages"], PAGE_COLUMNS)
     db["pages"].create_index(["url", "sha256"], unique=True, if_not_exists=True)
+    for column in ("site", "dictionary_id", "base_id"):
+        db["pages"].create_index([column], if_not_exists=True)
+    db["dictionaries"].create({"id": int, "site": str, "created_at": str, "sha256": str, "size": int, "ratio": float,
+                               "trained_upto": int, "body": bytes}, pk="id", if_not_exists=True)
+    db["dictionaries"].create_index(["site"], if_not_exists=True)
     db["versions"].create({"id": int, "post_id": int, "captured_at": str, "content_hash": str, "title": str,
                            "body_text": str, "body_html": str, "post_json": str}, pk="id",
                           foreign_keys=[("post_id", "posts", "id")], if_not_exists=True)
@@ -273,7 +297,62 @@ def _save_capture(db: sqlite_utils.Database, capture: Capture) -> None:
     if existing:
         db["pages"].update(existing[0], row)
     else:
-        db["pages"].insert({**row, "body": zlib.compress(capture.body, 6)})
+        site = site_of(capture.url)
+        stored = captures.encode(db, capture.body, url=capture.url, site=site)
+        db["pages"].insert({**row, "site": site, **stored.columns()})
+
+
+def convert_captures(db: sqlite_utils.Database, *, batch: int = CONVERT_BATCH) -> int:
+    """Convert the zlib captures of an archive made before schema version 2 to zstd; the number converted.
+
+    Every writer's open calls it. `batch` captures per transaction, oldest first, each row marked with its codec
+    as it is converted: a kill leaves every row readable by its codec, and the next writer goes on from there.
+    Then the space the conversion freed inside the file is given back to the disk.
+    """
+    done = 0
+    if db.execute("select 1 from pages where codec is null limit 1").fetchone() is not None:
+        left = db.execute("select count(*) from pages where codec is null").fetchone()[0]
+        logger.info("converting %d raw captures to zstd (once, %d at a time)", left, batch)
+        while True:
+            with db.atomic():
+                rows = list(db.query("select * from pages where codec is null order by id limit ?", [batch]))
+                for row in rows:
+                    _convert_capture(db, row)
+            if not rows:
+                break
+            done += len(rows)
+            logger.info("converted %d of %d raw captures", done, left)
+    _give_back_space(db)
+    return done
+
+
+def _give_back_space(db: sqlite_utils.Database) -> None:
+    """VACUUM when at least half the file is free pages (what converting its captures leaves): one transaction
+    copying only what is in use, so a kill leaves the file as it was and the next writer's open tries again.
+    Left for a later open while another process writes."""
+    free = db.execute("pragma freelist_count").fetchone()[0]
+    if free < VACUUM_FREE_PAGES or free * 2 < db.execute("pragma page_count").fetchone()[0]:
+        return
+    try:
+        db.execute("vacuum")
+    except sqlite3.OperationalError as exc:
+        if not is_busy(exc):
+            raise
+        logger.info("another process is writing: the %d free pages are given back another time", free)
+
+
+def _convert_capture(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
+    try:
+        body = captures.decode(db, row)
+    except ArchiveError as exc:  # kept as it is, and named whenever it is read
+        logger.warning("%s; left as it is", exc)
+        db.execute("update pages set codec = 'zlib' where id = ?", [row["id"]])
+        return
+    site = site_of(row["url"])
+    # A capture that a newer one is already stored against stays a chain's first link, keeping that chain's bound.
+    dependents = db.execute("select 1 from pages where base_id = ? limit 1", [row["id"]]).fetchone()
+    stored = captures.encode(db, body, url=row["url"], site=site, before=row["id"], delta_ok=dependents is None)
+    db["pages"].update(row["id"], {"site": site, **stored.columns()})
 
 
 def save_post(db: sqlite_utils.Database, post: Post, *, capture: Capture | None = None,
@@ -492,8 +571,9 @@ def post_versions(db: sqlite_utils.Database, row: dict[str, Any]) -> list[dict[s
     return [{"number": n, "current": False, **v} for n, v in enumerate(versions, start=1)]
 
 
-def page_body(row: dict[str, Any]) -> bytes:
-    return zlib.decompress(row["body"])
+def page_body(db: sqlite_utils.Database, row: dict[str, Any]) -> bytes:
+    """The exact bytes of a capture (a row of pages, every column), SHA-256 checked; ArchiveError naming it if not."""
+    return captures.decode(db, row)
 
 
 def write_atomically(target: Path, data: bytes) -> None:

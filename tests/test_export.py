@@ -154,7 +154,7 @@ def test_warc_reads_back_with_every_capture(archive, tmp_path):
     pages = list(db.query("select * from pages where url in (select url from posts)"))
     assert len(responses) == len(pages) == len(requests)
     for page in pages:
-        assert responses[page["url"]] == page_body(page)
+        assert responses[page["url"]] == page_body(db, page)
 
 
 def test_site_and_since_narrow_the_export(archive, tmp_path):

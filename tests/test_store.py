@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import zlib
 from pathlib import Path
 
 import pytest
 
 from archive.dbfile import APPLICATION_ID
 from archive.search import index_is_whole, search
-from archive.store import SCHEMA_VERSION, Capture, find_post, load_post, open_archive, save_capture, save_post
+from archive.store import (SCHEMA_VERSION, Capture, find_post, load_post, open_archive, page_body, save_capture,
+                           save_post)
 from processes import SEED, lines, run
 from scraper.errors import ArchiveError
 from scraper.models import Image, Post, Section
@@ -65,7 +65,7 @@ def test_same_capture_is_stored_once(db_path):
     save_capture(db, capture)
     save_capture(db, capture)
     save_capture(db, Capture("https://x.example/post/a", b"<html>new</html>", "2024-02-01T00:00:00+00:00", 200))
-    bodies = [zlib.decompress(r["body"]) for r in db.query("select body from pages order by id")]
+    bodies = [page_body(db, r) for r in db.query("select * from pages order by id")]
     assert bodies == [b"<html>same</html>", b"<html>new</html>"]
 
 

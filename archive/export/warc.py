@@ -65,7 +65,7 @@ def export(db: sqlite_utils.Database, out: OutDir, *, site: str | None, since: s
             media.update(mine)
             captured = False
             for row in db.query("select * from pages where url = ? order by fetched_at, id", [item.post.url]):
-                body = page_body(row)
+                body = page_body(db, row)
                 _write_capture(writer, row, body)
                 captured = True
                 for url in requested_images(body, row["url"]) if mine else ():  # parsed only when there is media
