@@ -6,20 +6,20 @@ import json
 import textwrap
 from typing import Any, Iterable
 
-from markdownify import markdownify
-
 from scraper.models import Post
 from scraper.text import clip
 
 TITLE_WIDTH = 60
+AUTHOR_WIDTH = 24
 
 
 def post_line(row: dict[str, Any]) -> str:
-    """One line per post: date, title, author, URL."""
+    """One line per post in columns of fixed width: date, title, author, URL."""
     date = (row["published"] or row["updated"] or "")[:10] or "----------"
     title = clip(row["title"] or "(untitled)", TITLE_WIDTH)
+    author = clip(row["author"] or "-", AUTHOR_WIDTH)
     gone = f"  [gone {row['gone_at'][:10]}]" if row.get("status") == "gone" and row.get("gone_at") else ""
-    return f"{date}  {title:<{TITLE_WIDTH}}  {row['author'] or '-'}  {row['url']}{gone}"
+    return f"{date}  {title:<{TITLE_WIDTH}}  {author:<{AUTHOR_WIDTH}}  {row['url']}{gone}"
 
 
 def json_array(items: Iterable[dict[str, Any]]) -> str:
@@ -42,6 +42,8 @@ def as_text(post: Post) -> str:
 
 
 def as_markdown(post: Post) -> str:
+    from markdownify import markdownify  # with bs4: loaded by `show --format markdown` only
+
     parts = [f"# {post.title or '(untitled)'}", ""]
     facts = [f"**{label}:** {value}" for label, value in _facts(post) if value]
     parts += ["  \n".join(facts), ""] if facts else []
