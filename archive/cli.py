@@ -97,7 +97,8 @@ def _find_demo(ctx: click.Context, param: click.Parameter, value: str) -> str:
 
 
 def quiet_option(func: Callable) -> Callable:
-    func = click.option("-q", "--quiet", is_flag=True, help="No progress bar or chatter: only problems and the summary line.")(func)
+    func = click.option("-q", "--quiet", is_flag=True,
+                        help="No progress bar or chatter: only problems and the summary line.")(func)
     return click.option("-v", "--verbose", count=True, help="Log what happens (-vv for debug detail).")(func)
 
 
@@ -216,8 +217,8 @@ def _read_sites(handle) -> list[str]:
 def demo(db_path: str, port: int, quiet: bool, verbose: int) -> None:
     """Crawl the bundled sample Wix site into demo.db (offline).
 
-    A first look at an archive. The site is served on 127.0.0.1 and crawled under its own address, https://www.example-clinic.com, so a
-    re-run leaves the same posts, once.
+    A first look at an archive. The site is served on 127.0.0.1 and crawled under its own address,
+    https://www.example-clinic.com, so a re-run leaves the same posts, once.
 
     \b
     Example:
@@ -319,7 +320,8 @@ def _crawl_report(result: CrawlResult, db_path: str, quiet: bool) -> None:
 def import_(files: tuple[Path, ...], db_path: str, url: str | None, quiet: bool, verbose: int) -> None:
     """Import saved HTML pages or plain-text page dumps.
 
-    FILES are pages saved from a browser or text copied from a post page. A saved page is filed under its canonical URL, a text dump under its file path unless --url is given.
+    FILES are pages saved from a browser or text copied from a post page. A saved page is filed under its
+    canonical URL, a text dump under its file path unless --url is given.
 
     \b
     Example:
@@ -576,8 +578,9 @@ def export_(fmt: str, outdir: Path, db_path: str, site: str | None, since: str |
 
     db = open_archive(db_path, create=False)
     media = media_dir_for(db_path)
-    summary = export_archive(db, fmt, outdir, site=site, since=since, media_root=media.parent if media.exists() else None,
-                             bundles=bundles, prefix=prefix, media_url=media_url)
+    summary = export_archive(db, fmt, outdir, site=site, since=since,
+                             media_root=media.parent if media.exists() else None, bundles=bundles, prefix=prefix,
+                             media_url=media_url)
     for warning in summary.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"{fmt}: {summary.line()} -> {outdir}", err=True)
@@ -589,7 +592,8 @@ def export_(fmt: str, outdir: Path, db_path: str, site: str | None, since: str |
 @click.option("--pattern", default=Later("archive.export.redirects", "DEFAULT_PATTERN"), show_default=True,
               help="The new URL of a post: {slug}, {year}, {month}, {day}.")
 @click.option("--style", type=NamesIn(Later("archive.export.redirects", "STYLES")), default="nginx",
-              show_default=True, help="Server syntax: nginx, apache (.htaccess), netlify (_redirects), ghost (redirects.yaml).")
+              show_default=True,
+              help="Server syntax: nginx, apache (.htaccess), netlify (_redirects), ghost (redirects.yaml).")
 @click.option("--site", help="Only posts from this host (www. optional).")
 @errors_as_click
 def redirects(db_path: str, pattern: str, style: str, site: str | None) -> None:

@@ -105,9 +105,10 @@ def main() -> None:
         print(f"{name:<32}{median * 1000:>10.0f}{min(times[name]) * 1000:>8.0f}{median / baseline:>12.2f}x")
     quick = ["blog-archive search", "blog-archive list", "blog-archive show"]
     slowest = max(quick, key=lambda name: statistics.median(times[name]))
+    ratio = statistics.median(times[slowest]) / baseline
     help_median = statistics.median(times["blog-archive --help"])
-    print(f"target: search, list, show <= baseline: {'met' if statistics.median(times[slowest]) <= baseline else 'NOT met'}"
-          f" (slowest: {slowest.split()[-1]}, {statistics.median(times[slowest]) / baseline:.2f}x)")
+    print(f"target: search, list, show <= baseline: {'met' if ratio <= 1 else 'NOT met'} "
+          f"(slowest: {slowest.split()[-1]}, {ratio:.2f}x)")
     print(f"target: --help <= {HELP_TARGET} s: {'met' if help_median <= HELP_TARGET else 'NOT met'} "
           f"({help_median:.3f} s)")
 

@@ -280,7 +280,8 @@ def test_list_columns_line_up(runner, db_path, tmp_path):
     run(runner, "demo", "--db", db_path, "--quiet")
     long_author = tmp_path / "guest.txt"
     long_author.write_text("top of page\nWriter's picture\nDr. Maximiliana Evangelista-Worthington, DACM, LAc\n"
-                           "A Guest Post\nUpdated: Mar 3, 2024\n\n" + "Some words on sleep. " * 30 + "\nbottom of page\n")
+                           "A Guest Post\nUpdated: Mar 3, 2024\n\n" + "Some words on sleep. " * 30
+                           + "\nbottom of page\n")
     run(runner, "import", long_author, "--db", db_path)
     lines = run(runner, "list", "--db", db_path).stdout.splitlines()
     assert len(lines) == 10
