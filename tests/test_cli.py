@@ -405,3 +405,11 @@ def test_the_crawl_is_a_library_function_that_returns_what_the_command_prints(si
     assert [d.site for d in result.discoveries] == [site.origin + "/"] and result.planned == 10
     again = crawl(db_path, [site.origin], fetcher)
     assert len(again.summary.unchanged) == 9 and not again.summary.new
+
+
+def test_redirects_without_a_pattern_use_the_libraries_default(runner, db_path):
+    from archive.export.redirects import DEFAULT_PATTERN
+    run(runner, "import", SEED, "--url", "https://www.wildflower-acupuncture.example/post/neuropathy", "--db", db_path)
+    result = run(runner, "redirects", "--db", db_path)
+    new_path = DEFAULT_PATTERN.format(slug="neuropathy")
+    assert result.stdout == f"location = /post/neuropathy {{ return 301 {new_path}; }}\n"
