@@ -7,9 +7,9 @@ archive that the next run completes.
 """
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
+import os
 import queue
 import threading
 from collections import deque
@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
-from urllib.parse import urlsplit
 
 import sqlite_utils
 
@@ -28,7 +27,7 @@ from scraper.extract import extract_post
 from scraper.fetch import Fetcher
 from scraper.models import Post
 from scraper.text import clip
-from scraper.urls import clean_url, normalize_url, preferred_url, same_site, site_root, url_key
+from scraper.urls import address_problem, clean_url, normalize_url, preferred_url, same_site, site_root, url_key
 
 from .media import MediaSummary, download_media
 from .mediatypes import media_dir_for
@@ -162,30 +161,12 @@ def check_addresses(targets: list[str]) -> None:
 
 
 def check_address(target: str) -> None:
-    shown = repr(clip(target, 80))
     try:
-        parts = urlsplit(site_root(target))
-        host, _ = parts.hostname, parts.port  # a bad port raises here
-    except ValueError as exc:
-        raise AddressError(f"{shown} is not a web address ({exc})") from None
-    if parts.scheme not in ("http", "https"):
-        raise AddressError(f"{shown} is not an http(s) address")
-    if not host or not _valid_host(host):
-        raise AddressError(f"{shown} has no valid host name (each dot-separated part holds 1 to 63 "
-                           f"characters, the whole name at most 253)")
-
-
-def _valid_host(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        pass
-    try:
-        name = host.encode("idna").decode("ascii")
-    except UnicodeError:
-        return False
-    return len(name) <= 253 and all(0 < len(label) <= 63 for label in name.rstrip(".").split("."))
+        problem = address_problem(site_root(target))
+    except ValueError as exc:  # site_root cannot even read it
+        problem = f"is not a web address ({exc})"
+    if problem:
+        raise AddressError(f"{clip(target, 80)!r} {problem}")
 
 
 @dataclass
@@ -242,7 +223,7 @@ class SiteRun:
         self.full = since is None and max_posts is None and not discovery.partial
         self.items = self._select(since, max_posts)
         self.resumed = self._unfinished_work()
-        self.run_id = db["runs"].insert({"site": discovery.site, "started_at": now_iso(),
+        self.run_id = db["runs"].insert({"site": discovery.site, "started_at": now_iso(), "pid": os.getpid(),
                                          "warnings": json.dumps(discovery.warnings)}).last_pk
 
     def _select(self, since: str | None, max_posts: int | None) -> list[DiscoveredURL]:
@@ -259,10 +240,13 @@ class SiteRun:
         return [r["url"] for r in rows if r["outcome"] == "failed" and same_site(r["url"], self.discovery.site)]
 
     def _unfinished_work(self) -> set[str]:
-        """URLs already done by this site's previous run if it never finished (killed): not fetched again."""
-        last = next(self.db.query("select id, finished_at from runs where site = ? order by id desc limit 1",
+        """URLs already done by this site's previous run if it never finished (killed): not fetched again.
+
+        A previous run whose process is still alive is another crawl at work right now, not a killed one.
+        """
+        last = next(self.db.query("select id, finished_at, pid from runs where site = ? order by id desc limit 1",
                                   [self.discovery.site]), None)
-        if last is None or last["finished_at"]:
+        if last is None or last["finished_at"] or _running(last["pid"]):
             return set()
         rows = self.db.query(f"select url from crawl_log where run_id = ? and outcome in "
                              f"({', '.join('?' * len(DONE_OUTCOMES))})", [last["id"], *DONE_OUTCOMES])
@@ -424,6 +408,19 @@ def fetch_and_extract(fetcher: Fetcher, plan: Plan) -> Outcome:
     post.url = preferred_url(post_url, post.canonical_url)
     post.aliases = [u for u in dict.fromkeys([clean_url(url), post_url]) if u != post.url]
     return Outcome(plan, "post", post=post, capture=capture)
+
+
+def _running(pid: int | None) -> bool:
+    """True when a process with this id (not this one) is alive."""
+    if not pid or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
 
 
 def _interleave(generators: list[Iterator[Plan]]) -> Iterator[Plan]:

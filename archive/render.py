@@ -42,18 +42,12 @@ def as_text(post: Post) -> str:
 
 
 def as_markdown(post: Post) -> str:
-    from markdownify import markdownify  # with bs4: loaded by `show --format markdown` only
+    """The post as Markdown for `show`: the same rendering as the Markdown export, its text escaped."""
+    from .markdown import escape_label, escape_text, post_markdown  # markdownify, bs4: for this format only
 
-    parts = [f"# {post.title or '(untitled)'}", ""]
-    facts = [f"**{label}:** {value}" for label, value in _facts(post) if value]
-    parts += ["  \n".join(facts), ""] if facts else []
-    for section in post.sections:
-        if section.heading:
-            parts += [f"{'#' * section.level} {section.heading}", ""]
-        body = markdownify(section.html, heading_style="ATX", bullets="-").strip()
-        if body:
-            parts += [body, ""]
-    return "\n".join(parts).rstrip() + "\n"
+    facts = [f"**{label}:** {escape_text(str(value))}" for label, value in _facts(post) if value]
+    header = [f"# {escape_label(post.title or '(untitled)')}", ""] + (["  \n".join(facts), ""] if facts else [])
+    return "\n".join(header) + "\n" + post_markdown(post.sections, [image.caption for image in post.images])
 
 
 def hit_text(hit, *, color: bool = False) -> str:

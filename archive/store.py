@@ -42,6 +42,9 @@ POST_COLUMNS = {
     "author_url": str, "lastmod": str, "gone_at": str, "headings": str, "author_account": str,
     "translations": str,
 }
+RUN_COLUMNS = {"id": int, "site": str, "started_at": str, "finished_at": str, "new": int, "changed": int,
+               "unchanged": int, "gone": int, "skipped": int, "failed": int, "warnings": str,
+               "pid": int}  # the crawling process: an unfinished run whose process lives is running, not killed
 # What an archive made before marks had from the start: an unmarked file with these is adopted, others are refused.
 FIRST_POST_COLUMNS = {"id", "url", "site", "slug", "title", "author", "published", "updated", "excerpt", "body_text",
                       "body_html", "content_hash", "status", "first_seen", "last_seen", "canonical_url", "language"}
@@ -228,9 +231,8 @@ def _create_tables(db: sqlite_utils.Database) -> None:
                            "body_text": str, "body_html": str, "post_json": str}, pk="id",
                           foreign_keys=[("post_id", "posts", "id")], if_not_exists=True)
     db["versions"].create_index(["post_id"], if_not_exists=True)
-    db["runs"].create({"id": int, "site": str, "started_at": str, "finished_at": str, "new": int, "changed": int,
-                       "unchanged": int, "gone": int, "skipped": int, "failed": int, "warnings": str}, pk="id",
-                      if_not_exists=True)
+    db["runs"].create(RUN_COLUMNS, pk="id", if_not_exists=True)
+    _add_missing_columns(db["runs"], RUN_COLUMNS)
     db["crawl_log"].create({"id": int, "run_id": int, "url": str, "at": str, "outcome": str, "error": str},
                            pk="id", foreign_keys=[("run_id", "runs", "id")], if_not_exists=True)
     db["crawl_log"].create_index(["url"], if_not_exists=True)

@@ -1,47 +1,69 @@
 """`blog-archive serve`: a small read-only web page over the archive, on 127.0.0.1 by default.
 
-Server-side HTML; one small script makes results follow the search box as you type. The archive is
-opened read-only, only GET and HEAD are answered, every scraped fragment is sanitised with nh3 before it
-is shown, and a Content-Security-Policy forbids inline scripts. Requests must name the server by an address
-it listens on (no DNS rebinding); downloaded media is served only as the image, video, audio or PDF its
-name says, under a policy that runs nothing, and anything else as a download.
+Server-side HTML: the posts, page by page; an overview (archive.overview) with a chart drawn as SVG; each
+post as the static export shows it (archive.html_render). One small script makes results follow the search
+box as you type. The archive is opened read-only, only GET and HEAD are answered, every scraped fragment is
+sanitised with the extractor's allow-list before it is shown, images come only from the archive's own
+copies (a placeholder stands for one never downloaded), and a Content-Security-Policy forbids inline
+scripts. Requests must name the server by an address it listens on (no DNS rebinding); downloaded media is
+served only as the image, video, audio or PDF its name says, under a policy that runs nothing, and anything
+else as a download.
 """
 from __future__ import annotations
 
 import contextlib
 import http.server
 import ipaddress
+import json
 import logging
+import math
 import mimetypes
+import re
 import socket
 import sys
 import threading
+from dataclasses import asdict, dataclass
 from html import escape
 from pathlib import Path
-from typing import Iterator, NamedTuple
-from urllib.parse import parse_qs, quote, urlsplit
+from typing import Any, Callable, Iterator, NamedTuple
+from urllib.parse import parse_qs, quote, urldefrag, urljoin, urlsplit
 
-import nh3
 import sqlite_utils
 
-from scraper.demo.server import in_thread
+from scraper.errors import ArchiveError
+from scraper.httpserver import in_thread
+from scraper.urls import normalize_url
 
+from .export.common import Addresses, ExportPost, PostIndex
+from .html_render import (
+    Summary,
+    change_title,
+    day,
+    diff_html,
+    document,
+    excerpt_of,
+    plural,
+    post_article,
+    post_summary,
+    top_bar,
+)
 from .mediatypes import DOWNLOAD, media_dir_for, media_type
-from .render import version_diff
-from .search import MARK_END, MARK_START, SearchError, post_filters, search
+from .overview import add_functions, flag_condition, flag_kind, href, overview, post_href
+from .search import MARK_END, MARK_START, SearchError, post_filters, search, to_fts_query
 from .store import enable_fast_reads, find_post, load_post, open_archive, post_versions
 
-SAFE_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "s", "sub", "sup", "code", "pre", "a", "ul", "ol", "li",
-             "blockquote", "table", "thead", "tbody", "tr", "th", "td", "figure", "figcaption", "img", "hr",
-             "h3", "h4", "h5", "h6", "mark", "cite", "q"}
-SAFE_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt"}, "td": {"colspan", "rowspan"},
-                   "th": {"colspan", "rowspan"}, "*": set()}
-CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: http:; connect-src 'self'"
+CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'"
 MEDIA_CSP = "default-src 'none'; sandbox"  # a media file opened on its own runs nothing and reaches nothing
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 WILDCARDS = ("", "0.0.0.0", "::")
 HTML = "text/html; charset=utf-8"
 BACKLOG = 256  # connections waiting to be accepted (socketserver's default of 5 drops bursts)
+PAGE_SIZE = 20
+MAX_PAGE = 100_000
+PLACEHOLDER = "/static/image-not-downloaded.svg"  # shown where an image was never downloaded (no hot-linking)
+SECTIONS = [("Posts", "/"), ("Overview", "/overview")]
+_YEAR = re.compile(r"\d{4}")
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 class Response(NamedTuple):
@@ -49,13 +71,114 @@ class Response(NamedTuple):
     content_type: str
     body: bytes
     headers: tuple[tuple[str, str], ...] = ()
+
+
 STATIC = Path(__file__).parent / "static"
 logger = logging.getLogger(__name__)
 
 
 def open_read_only(db_path: str | Path) -> sqlite_utils.Database:
     """The archive, read-only (also on a read-only file or disk), shared by the server's threads under a lock."""
-    return enable_fast_reads(open_archive(db_path, create=False))
+    db = enable_fast_reads(open_archive(db_path, create=False))
+    add_functions(db)
+    return db
+
+
+@dataclass
+class Filters:
+    """What the posts page shows, from its query string: a search, filters, and which page of the results."""
+
+    q: str = ""
+    author: str = ""
+    year: str = ""
+    month: str = ""  # YYYY-MM (a bar of the overview's chart)
+    tag: str = ""
+    site: str = ""
+    flag: str = ""  # a kind of quality flag (overview.flag_kind)
+    status: str = ""  # "gone": only posts gone from the site
+    undated: str = ""  # "1": only posts without a date
+    page: int = 1
+
+    @classmethod
+    def from_query(cls, query: dict[str, str]) -> Filters:
+        year, month, number = query.get("year", ""), query.get("month", ""), query.get("page", "")
+        return cls(q=query.get("q", "").strip(), author=query.get("author", ""), tag=query.get("tag", ""),
+                   year=year if _YEAR.fullmatch(year) else "", month=month if _MONTH.fullmatch(month) else "",
+                   site=query.get("site", ""), flag=query.get("flag", ""),
+                   status="gone" if query.get("status") == "gone" else "",
+                   undated="1" if query.get("undated") == "1" else "",
+                   page=int(number) if number.isdigit() and 0 < int(number) <= MAX_PAGE else 1)
+
+    def link(self, **changes: str | int) -> str:
+        """This view's address with some parameters changed (the page goes back to 1 unless given)."""
+        values = {**{k: v for k, v in asdict(self).items() if k != "page"}, "page": 1, **changes}
+        values["page"] = values["page"] if values["page"] != 1 else ""
+        return href("/", **values)
+
+    def dates(self) -> tuple[str | None, str | None]:
+        if self.month:
+            return f"{self.month}-01", f"{self.month}-31"
+        if self.year:
+            return f"{self.year}-01-01", f"{self.year}-12-31"
+        return None, None
+
+    def search_filters(self) -> dict[str, str | None]:
+        since, until = self.dates()
+        return {"author": self.author or None, "tag": self.tag or None, "site": self.site or None,
+                "since": since, "until": until}
+
+    def conditions(self) -> tuple[list[str], list[str]]:
+        """SQL conditions on posts for the listing (no search): the search's filters and the listing's own."""
+        where, params = post_filters("posts", **self.search_filters())
+        if self.flag:
+            where.append(flag_condition("posts"))
+            params.append(self.flag)
+        if self.status:
+            where.append("posts.status = 'gone'")
+        if self.undated:
+            where.append("coalesce(posts.published, posts.updated) is null")
+        return where, params
+
+    def chips(self) -> list[tuple[str, str]]:
+        """(label, address without it) for each filter in use."""
+        labels = {"author": "Author: {}", "year": "Year {}", "month": "Month {}", "tag": "Tag: {}",
+                  "site": "Site: {}", "flag": "Flagged: {}", "status": "Gone from the site",
+                  "undated": "Without a date"}
+        return [(label.format(getattr(self, name)), self.link(**{name: ""}))
+                for name, label in labels.items() if getattr(self, name)]
+
+
+@dataclass
+class ArchiveFacts:
+    """The archive as the posts page introduces it."""
+
+    sites: list[tuple[str, int]]  # (site, posts), the largest first
+    gone: int
+    authors: list[str]
+    years: list[str]  # newest first
+    tags: list[str]
+    crawled: str | None  # when the last crawl ended
+
+
+class LiveIndex(PostIndex):
+    """Links between posts lead to the archived post (looked up as each link is shown, not indexed ahead)."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+
+    def find(self, url: str) -> tuple[int, str | None] | None:
+        address = urldefrag(url)[0]
+        try:
+            candidates = dict.fromkeys([address, normalize_url(address)])
+        except ValueError:
+            return None
+        for candidate in candidates:
+            row = self.db.execute("select id, url from posts where url = ? union all select p.id, p.url from aliases "
+                                  "a join posts p on p.id = a.post_id where a.url = ? limit 1",
+                                  [candidate, candidate]).fetchone()
+            if row:
+                return row[0], row[1]
+        return None
 
 
 class ArchiveSite:
@@ -71,101 +194,194 @@ class ArchiveSite:
         parts = urlsplit(target)
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         path = parts.path
-        with self.lock:
-            if path == "/":
-                return Response(200, HTML, self.home(query).encode())
-            if path == "/results":
-                return Response(200, HTML, self.results(query).encode())
-            if path == "/post":
-                return self.post(query)
+        pages = {"/": self.home, "/results": self.results, "/overview": self.overview, "/post": self.post,
+                 "/diff": self.diff}
+        if path in pages:
+            with self.lock:
+                return pages[path](query)
         if path.startswith("/static/"):
             return self.static(path[len("/static/"):])
         if path.startswith("/media/"):
             return self.media(path[len("/media/"):])
-        return Response(404, HTML, page("Not found", "<p>No such page.</p>").encode())
+        return not_found("No such page", "There is no page at this address.")
 
-    def home(self, query: dict[str, str]) -> str:
-        authors = [r[0] for r in self.db.execute("select distinct author from posts where author is not null "
-                                                 "order by author")]
-        years = [r[0] for r in self.db.execute("select distinct substr(coalesce(published, updated), 1, 4) y "
-                                               "from posts where y is not null order by y desc")]
-        tags = [r[0] for r in self.db.execute("select min(name) from tags group by lower(name) order by lower(name)")]
-        form = (f'<form id="search" action="/" method="get" role="search">'
-                f'<input id="q" name="q" type="search" autofocus autocomplete="off" placeholder="Search the archive" '
-                f'value="{escape(query.get("q", ""))}">'
-                f'{select("author", "All authors", authors, query)}{select("year", "All years", years, query)}'
-                f'{select("tag", "All tags", tags, query)}<button type="submit">Search</button></form>')
-        return page("Blog archive", form + f'<div id="results">{self.results(query)}</div>')
+    # --- the posts page ---------------------------------------------------------------------------------
 
-    def results(self, query: dict[str, str]) -> str:
-        year = query.get("year") or None
-        filters = {"author": query.get("author") or None, "tag": query.get("tag") or None,
-                   "since": f"{year}-01-01" if year else None, "until": f"{year}-12-31" if year else None}
-        text = query.get("q", "").strip()
-        if not text:
-            return self.latest(filters)
+    def home(self, query: dict[str, str]) -> Response:
+        filters = Filters.from_query(query)
+        facts = self.facts()
+        title, header = site_header(facts)
+        body = f'{header}{search_form(facts, filters)}<div id="results">{self.results_html(filters)}</div>'
+        return html_response(page(title, body, current="Posts"))
+
+    def results(self, query: dict[str, str]) -> Response:
+        """The results alone, for the page's script to swap in as the query is typed."""
+        return html_response(self.results_html(Filters.from_query(query)))
+
+    def facts(self) -> ArchiveFacts:
+        """What the posts page says of the whole archive, in as few passes over it as can be."""
+        sites = self.db.execute("select site, count(*), sum(status = 'gone') from posts group by site "
+                                "order by 2 desc, site").fetchall()
+        return ArchiveFacts(
+            sites=[(site, n) for site, n, _ in sites], gone=sum(g for _, _, g in sites),
+            authors=[r[0] for r in self.db.execute("select distinct author from posts where author is not null "
+                                                   "order by author")],
+            years=[r[0] for r in self.db.execute("select distinct substr(coalesce(published, updated), 1, 4) y "
+                                                 "from posts where y is not null order by y desc")],
+            tags=[r[0] for r in self.db.execute("select min(name) from tags group by lower(name) "
+                                                "order by lower(name)")],
+            crawled=self._one("select max(coalesce(finished_at, started_at)) from runs"))
+
+    def results_html(self, filters: Filters) -> str:
+        return self.hits(filters) if filters.q else self.listing(filters)
+
+    def listing(self, filters: Filters) -> str:
+        """Every post the filters keep, newest first (undated last), a page at a time."""
+        where, params = filters.conditions()
+        condition = " and ".join(["1", *where])
+        total = self._one(f"select count(*) from posts where {condition}", params)
+        number, pages = page_number(filters.page, total)
+        # The page's ids first (a sort of narrow rows), then only their rows: a deep page costs no more.
+        ids = [r[0] for r in self.db.execute(
+            f"select id from posts where {condition} order by coalesce(published, updated) is null, "
+            f"coalesce(published, updated) desc, id desc limit ? offset ?",
+            [*params, PAGE_SIZE, (number - 1) * PAGE_SIZE])]
+        found = {r[0]: r for r in self.db.execute(
+            f"select id, url, title, author, coalesce(published, updated), excerpt, substr(body_text, 1, 2000), "
+            f"status, warnings from posts where id in ({', '.join('?' * len(ids))})", ids)}
+        rows = [found[i] for i in ids]
+        tags = self.tags_of([r[0] for r in rows])
+        items = [post_summary(Summary(
+            href=post_href(url), title=title, date=date, author=author, excerpt=excerpt_of(excerpt, body),
+            tags=[(n, href("/", tag=n)) for n in tags.get(post_id, [])],
+            badges=badges(status, warnings if filters.flag else None)))
+            for post_id, url, title, author, date, excerpt, body, status, warnings in rows]
+        first = (number - 1) * PAGE_SIZE + 1
+        shown = (f"Posts {first:,}–{first + len(rows) - 1:,} of {total:,}, newest first" if total > len(rows) or
+                 number > 1 else f"{plural(total, 'post')}, newest first")
+        count = shown if rows else "No posts."
+        return self.result_list(filters, count, items, number, pages)
+
+    def hits(self, filters: Filters) -> str:
+        """Posts matching the search, best first, a page at a time."""
+        options = filters.search_filters()
         try:
-            hits = search(self.db, text, limit=50, **filters)
+            total = self.count_matches(filters.q, options)
+            number, pages = page_number(filters.page, total)
+            hits = search(self.db, filters.q, limit=number * PAGE_SIZE, **options)[(number - 1) * PAGE_SIZE:]
         except SearchError as exc:
             return f'<p class="note">{escape(str(exc))}</p>'
-        if not hits:
-            return '<p class="note">No posts match.</p>'
+        ids = dict(self.db.execute(f"select url, id from posts where url in ({', '.join('?' * len(hits))})",
+                                   [h.url for h in hits]).fetchall()) if hits else {}
+        tags = self.tags_of(list(ids.values()))
         items = []
         for hit in hits:
             snippet = escape(hit.snippet).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
             where = f'<span class="section">§ {escape(hit.heading)}</span> ' if hit.heading else ""
-            items.append(f'<li class="hit"><a class="title" href="/post?url={quote(hit.url, safe="")}">'
-                         f'{escape(hit.title or "(untitled)")}</a><div class="meta">{escape(_date(hit.published))} · '
-                         f'{escape(hit.author or "unknown author")}</div><p>{where}{snippet}</p></li>')
-        return f'<ol class="hits">{"".join(items)}</ol>'
+            items.append(post_summary(Summary(href=post_href(hit.url), title=hit.title, date=hit.published,
+                                              author=hit.author, snippet_html=where + snippet,
+                                              tags=[(n, href("/", tag=n)) for n in tags.get(ids.get(hit.url), [])])))
+        count = f"{plural(total, 'post')} match, best first" if total else "No posts match."
+        return self.result_list(filters, count, items, number, pages)
 
-    def latest(self, filters: dict[str, str | None]) -> str:
-        where, params = post_filters("posts", **filters)
-        rows = self.db.execute(f"select url, title, author, coalesce(published, updated) from posts where "
-                               f"{' and '.join(['1', *where])} order by 4 desc limit 50", params).fetchall()
-        items = "".join(f'<li class="hit"><a class="title" href="/post?url={quote(url, safe="")}">'
-                        f'{escape(title or "(untitled)")}</a><div class="meta">{escape(_date(date))} · '
-                        f'{escape(author or "unknown author")}</div></li>' for url, title, author, date in rows)
-        return f'<ol class="hits">{items}</ol>' if items else '<p class="note">No posts.</p>'
+    def count_matches(self, text: str, options: dict[str, str | None]) -> int:
+        match = to_fts_query(text)
+        if not match:
+            raise SearchError("nothing to search for")
+        where, params = post_filters("p", **options)
+        return self._one(f"select count(*) from posts_fts join posts p on p.rowid = posts_fts.rowid where "
+                         f"{' and '.join(['posts_fts match ?', *where])}", [match, *params])
+
+    def result_list(self, filters: Filters, count: str, items: list[str], number: int, pages: int) -> str:
+        chips = "".join(f'<a class="chip" href="{escape(link)}" title="Remove this filter">{escape(label)}'
+                        f'<span aria-hidden="true"> ✕</span></a>' for label, link in filters.chips())
+        head = f'<div class="count"><p id="count" aria-live="polite">{escape(count)}</p>{chips}</div>'
+        listing = f'<ol class="hits">{"".join(items)}</ol>' if items else ""
+        return head + listing + pager(filters, number, pages)
+
+    def tags_of(self, post_ids: list[int]) -> dict[int, list[str]]:
+        """Each post's tags, then its categories (each name once)."""
+        found: dict[int, list[str]] = {}
+        if post_ids:
+            for post_id, name in self.db.execute(
+                    f"select post_id, name from tags where post_id in ({', '.join('?' * len(post_ids))}) "
+                    f"order by post_id, kind desc, rowid", post_ids):
+                names = found.setdefault(post_id, [])
+                if name.lower() not in (n.lower() for n in names):
+                    names.append(name)
+        return found
+
+    # --- the other pages ----------------------------------------------------------------------------------
+
+    def overview(self, query: dict[str, str]) -> Response:
+        return html_response(page("Overview", overview(self.db), current="Overview"))
+
+    def find(self, query: dict[str, str]) -> dict[str, Any] | None:
+        try:
+            return find_post(self.db, query["url"]) if query.get("url", "").strip() else None
+        except ArchiveError:  # a slug that names several posts
+            return None
 
     def post(self, query: dict[str, str]) -> Response:
-        row = find_post(self.db, query.get("url", "")) if query.get("url") else None
+        row = self.find(query)
         if row is None:
-            return Response(404, HTML, page("Not found", "<p>No such post.</p>").encode())
+            return not_found("No such post", "This archive holds no post at that address.")
         post = load_post(self.db, row)
-        local = {r[0]: r[1] for r in self.db.execute("select src, local_path from images where post_id = ? and "
-                                                      "local_path is not null", [row["id"]])}
-        facts = [escape(post.author or "unknown author"), f"published {escape(_date(post.published))}"]
-        if post.updated:
-            facts.append(f"updated {escape(_date(post.updated))}")
-        if row["status"] == "gone":
-            facts.append(f"gone from the site since {escape(_date(row['gone_at']))}")
-        body = [f'<article><h1>{escape(post.title or "(untitled)")}</h1>',
-                f'<p class="meta">{" · ".join(facts)}<br><a href="{escape(post.url)}" rel="noreferrer">'
-                f'{escape(post.url)}</a></p>']
-        for section in post.sections:
-            if section.heading:
-                level = min(max(section.level, 2), 6)
-                body.append(f"<h{level}>{escape(section.heading)}</h{level}>")
-            body.append(sanitise(self.local_images(section.html, local)))
-        body.append("</article>")
+        item = ExportPost(post, row, row["slug"] or "", index=LiveIndex(self.db))
+        images, missing = self.image_addresses(row["id"], post.url or "")
+        notes = flags_box(json.loads(row["warnings"] or "[]")) + images_note(missing, len(post.images))
+        addresses = Addresses(post=lambda url: post_href(url) if url else None, image=images)
+        body = [post_article(item, addresses, tag_href=lambda name: href("/", tag=name), notes=notes)]
         versions = post_versions(self.db, row)
         if len(versions) > 1:
-            body.append('<section class="versions"><h2>Earlier versions</h2><ol>')
-            for older, newer in zip(versions, versions[1:]):
-                body.append(f'<li><details><summary>{escape(older["captured_at"] or "")} · '
-                            f'{escape(older["title"] or "")}</summary><pre>{escape(version_diff(older, newer))}'
-                            f'</pre></details></li>')
-            body.append("</ol></section>")
-        return Response(200, HTML, page(post.title or "Post", "".join(body), back=True).encode())
+            changes = "".join(f'<li><details><summary>{escape(change_title(older, newer))}</summary>'
+                              f'{diff_html(older, newer)}</details></li>'
+                              for older, newer in reversed(list(zip(versions, versions[1:]))))
+            body.append(f'<section class="versions"><h2>Earlier versions</h2><p>{plural(len(versions) - 1, "change")}'
+                        f' since it was first archived. <a href="{escape(href("/diff", url=row["url"]))}">'
+                        f'See every change</a></p><ol>{changes}</ol></section>')
+        return html_response(page(post.title or "Post", "".join(body), lang=post.language))
 
-    def local_images(self, html: str, local: dict[str, str]) -> str:
-        for src, path in local.items():
-            html = html.replace(f'src="{escape(src)}"', f'src="/media/{escape(quote(path.split("/", 1)[-1]))}"')
-        return html
+    def image_addresses(self, post_id: int, base: str) -> tuple[Callable[[str], str], int]:
+        """The address each image of the post is shown from (its downloaded copy, else the placeholder), and how
+        many have no usable copy."""
+        local: dict[str, str | None] = {}
+        for src, path in self.db.execute("select src, local_path from images where post_id = ?", [post_id]):
+            local[src] = self.media_url(path) if path else None
+
+        def image(src: str) -> str:
+            return local.get(src) or local.get(urljoin(base, src)) or PLACEHOLDER
+
+        return image, sum(1 for address in local.values() if address is None)
+
+    def media_url(self, local_path: str) -> str | None:
+        """/media/… for a downloaded copy that is there and shown as an image; None if it is not."""
+        root = self.media_dir.resolve()
+        target = (self.media_dir.parent / local_path).resolve()
+        if not target.is_relative_to(root) or not target.is_file() or media_type(target.suffix) == DOWNLOAD:
+            return None
+        return "/media/" + quote(target.relative_to(root).as_posix())
+
+    def diff(self, query: dict[str, str]) -> Response:
+        """Every change to a post the crawls found, newest first, as a diff of its title and text."""
+        row = self.find(query)
+        if row is None:
+            return not_found("No such post", "This archive holds no post at that address.")
+        versions = post_versions(self.db, row)
+        title = row["title"] or "(untitled)"
+        back = f'<p><a class="back" href="{escape(post_href(row["url"]))}">← {escape(title)}</a></p>'
+        changes = "".join(f'<section class="change"><h2>{escape(change_title(older, newer))}</h2>'
+                          f'{diff_html(older, newer)}</section>'
+                          for older, newer in reversed(list(zip(versions, versions[1:]))))
+        if not changes:
+            changes = '<p class="note">This post has not changed since it was first archived.</p>'
+        body = f'{back}<h1>What changed in “{escape(title)}”</h1>{changes}'
+        return html_response(page(f"Changes: {title}", body))
+
+    # --- files -------------------------------------------------------------------------------------------
 
     def static(self, relative: str) -> Response:
-        """The page's own style sheet and script."""
+        """The page's own style sheet, script and placeholder image."""
         target = inside(STATIC, relative)
         if target is None:
             return Response(404, "text/plain", b"not found")
@@ -186,6 +402,48 @@ class ArchiveSite:
             headers.append(("Content-Disposition", "attachment"))
         return Response(200, content_type, target.read_bytes(), tuple(headers))
 
+    def _one(self, sql: str, params: list | None = None) -> Any:
+        return self.db.execute(sql, params or []).fetchone()[0]
+
+
+def site_header(facts: ArchiveFacts) -> tuple[str, str]:
+    """(page title, header): the site or sites archived, and how much of each."""
+    sites = facts.sites
+    if not sites:
+        return "Blog archive", ('<header class="site"><h1>Blog archive</h1><p class="note">The archive is empty.'
+                                '</p></header>')
+    stats = [plural(sum(n for _, n in sites), "post")]
+    if facts.gone:
+        stats.append(f'<a href="/?status=gone">{facts.gone:,} gone from the site</a>')
+    stats.append(plural(len(facts.authors), "author"))
+    if facts.years:
+        first, last = facts.years[-1], facts.years[0]
+        stats.append(first if first == last else f"{first}–{last}")
+    if facts.crawled:
+        stats.append(f"last crawled {escape(day(facts.crawled))}")
+    if len(sites) == 1:
+        name, heading = sites[0][0], f'<p class="kicker">Archive of</p><h1>{escape(sites[0][0])}</h1>'
+    else:
+        name = "Blog archive"
+        heading = (f'<p class="kicker">Archive of {len(sites)} sites</p><h1>Blog archive</h1><ul class="sites">'
+                   + "".join(f'<li><a href="{escape(href("/", site=site))}">{escape(site)}</a> '
+                             f'<span class="n">{plural(n, "post")}</span></li>' for site, n in sites) + "</ul>")
+    return name, f'<header class="site">{heading}<p class="stats">{" · ".join(stats)}</p></header>'
+
+
+def search_form(facts: ArchiveFacts, filters: Filters) -> str:
+    """The search box and its filters (a site filter only where the archive holds several sites)."""
+    chosen = asdict(filters)
+    selects = [select("author", "All authors", facts.authors, chosen),
+               select("year", "All years", facts.years, chosen), select("tag", "All tags", facts.tags, chosen)]
+    if len(facts.sites) > 1:
+        selects.append(select("site", "All sites", sorted(site for site, _ in facts.sites), chosen))
+    hidden = f'<input type="hidden" name="month" value="{escape(filters.month)}">' if filters.month else ""
+    return (f'<form id="search" action="/" method="get" role="search">'
+            f'<input id="q" name="q" type="search" autofocus autocomplete="off" placeholder="Search the archive" '
+            f'aria-label="Search the archive" value="{escape(filters.q)}">{hidden}'
+            f'<div class="filters">{"".join(selects)}<button type="submit">Search</button></div></form>')
+
 
 def inside(root: Path, relative: str) -> Path | None:
     """The file at root/relative, if it is one and does not escape root."""
@@ -194,29 +452,85 @@ def inside(root: Path, relative: str) -> Path | None:
     return target if target.is_relative_to(base) and target.is_file() else None
 
 
-def sanitise(html: str) -> str:
-    """Scraped HTML made safe to show: no script, no event handler, no javascript: URL survives."""
-    return nh3.clean(html, tags=SAFE_TAGS, attributes=SAFE_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
-                     link_rel="noopener noreferrer nofollow")
+def page_number(asked: int, total: int) -> tuple[int, int]:
+    """(the page to show, how many pages there are): a page past the end shows the last one."""
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    return min(asked, pages), pages
 
 
-def select(name: str, label: str, options: list[str], query: dict[str, str]) -> str:
-    chosen = query.get(name, "")
+def pager(filters: Filters, number: int, pages: int) -> str:
+    """Links to the previous and next page and to pages nearby (first and last always)."""
+    if pages <= 1:
+        return ""
+    shown = sorted({1, pages, *range(max(1, number - 2), min(pages, number + 2) + 1)})
+    links, previous = [], 0
+    for n in shown:
+        if n - previous > 1:
+            links.append('<span class="gap">…</span>')
+        links.append(f'<span class="current" aria-current="page">{n}</span>' if n == number else
+                     f'<a href="{escape(filters.link(page=n))}">{n}</a>')
+        previous = n
+    back = f'<a class="step" rel="prev" href="{escape(filters.link(page=number - 1))}">← Previous</a>' \
+        if number > 1 else ""
+    on = f'<a class="step" rel="next" href="{escape(filters.link(page=number + 1))}">Next →</a>' \
+        if number < pages else ""
+    return f'<nav class="pager" aria-label="Pages">{back}<span class="pages">{"".join(links)}</span>{on}</nav>'
+
+
+def badges(status: str | None, warnings: str | None) -> list[str]:
+    """Short notes beside a post in a list: gone from the site, and (when asked) its quality flags."""
+    notes = ["gone from the site"] if status == "gone" else []
+    if warnings:
+        with contextlib.suppress(ValueError, TypeError):
+            notes += [str(flag) for flag in json.loads(warnings)]
+    return notes
+
+
+def flags_box(flags: list[str]) -> str:
+    """The post's quality flags, each leading to the other posts with a flag of its kind."""
+    if not flags:
+        return ""
+    items = "".join(f'<li><a href="{escape(href("/", flag=flag_kind(flag)))}">{escape(str(flag))}</a></li>'
+                    for flag in flags)
+    return f'<aside class="flags"><h2>Check before migrating</h2><ul>{items}</ul></aside>'
+
+
+def images_note(missing: int, total: int) -> str:
+    """Why some images show as a placeholder (the page never loads an image from the old site)."""
+    if not missing:
+        return ""
+    if total == 1:
+        which = "its image was not downloaded; a placeholder stands in for it"
+    elif missing == total:
+        which = f"none of its {total} images were downloaded; placeholders stand in for them"
+    else:
+        which = (f"{missing} of its {total} images {'was' if missing == 1 else 'were'} not downloaded; "
+                 f"{'a placeholder stands in for it' if missing == 1 else 'placeholders stand in for them'}")
+    return (f'<p class="note images-note">This page shows images from the archive’s own copies, and {which} '
+            f'(<code>blog-archive crawl --media</code> keeps copies).</p>')
+
+
+def select(name: str, label: str, options: list[str], chosen: dict[str, Any]) -> str:
+    value = chosen.get(name, "")
     items = [f'<option value="">{escape(label)}</option>']
-    items += [f'<option value="{escape(o)}"{" selected" if o == chosen else ""}>{escape(o)}</option>' for o in options]
+    items += [f'<option value="{escape(o)}"{" selected" if o == value else ""}>{escape(o)}</option>' for o in options]
     return f'<select name="{name}" aria-label="{escape(label)}">{"".join(items)}</select>'
 
 
-def page(title: str, body: str, *, back: bool = False) -> str:
-    nav = '<p><a href="/">← Search</a></p>' if back else ""
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<link rel="stylesheet" href="/static/style.css"><script src="/static/app.js" defer></script></head>'
-            f'<body><main>{nav}{body}</main></body></html>')
+def page(title: str, body: str, *, current: str | None = None, lang: str | None = None) -> str:
+    return document(title, f'{top_bar("/", SECTIONS, current=current)}<main>{body}</main>',
+                    stylesheet="/static/style.css", head='<script src="/static/app.js" defer></script>', lang=lang)
 
 
-def _date(value: str | None) -> str:
-    return (value or "")[:10] or "undated"
+def html_response(text: str, status: int = 200) -> Response:
+    return Response(status, HTML, text.encode())
+
+
+def not_found(title: str, why: str) -> Response:
+    """A 404 page that says what was not found and leads back to the posts."""
+    body = (f'<h1>{escape(title)}</h1><p>{escape(why)}</p>'
+            f'<p><a class="back" href="/">← Back to all posts</a></p>')
+    return html_response(page(title, body), 404)
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -339,6 +653,6 @@ def is_ip_literal(name: str) -> bool:
 def serving(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[ArchiveServer]:
     """The archive's web page served in a background thread for the duration of the block."""
     site = ArchiveSite(db_path)
-    with in_thread(lambda: ArchiveServer(site, host, port), port) as server:
+    with in_thread(lambda: ArchiveServer(site, host, port), port, host=host) as server:
         yield server
 

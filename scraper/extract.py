@@ -39,7 +39,7 @@ def _extract(page: Page, now: datetime | None) -> Post:
     visible = profile.visible(page, now=now)
     body = profile.body(page, meta)
     base = page.url or meta.canonical_url
-    sections, images = split_sections(body_soup(body), base) if body else ([], [])
+    sections, images = split_sections(body_soup(body), base) if body is not None else ([], [])
     title = _title(meta, visible, page, profile)
     sections = _drop_title_heading(sections, title)
     # A Wix post article with its title is a post even when its body is media the served HTML cannot show.

@@ -21,6 +21,7 @@ from protego import Protego
 from .errors import FetchError, RobotsDisallowed
 from .models import FetchResult
 from .scope import Scope
+from .urls import address_problem
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ class Fetcher:
         by default the URL's own site): anything else is refused, never requested. The path and query are
         sent as written, percent-escapes and all.
         """
+        _check_url(url)
         scope = _as_scope(scope, url)
         if not scope.allows(url):
             raise FetchError(f"{url} is outside the site ({scope.site}): not requested", url=url)
@@ -258,7 +260,11 @@ class Fetcher:
             if result.status_code not in REDIRECTS or not result.location:
                 result.url = url
                 return result
-            target = urljoin(current, result.location)
+            try:
+                target = urljoin(current, result.location)
+                _check_url(target)
+            except ValueError as exc:
+                raise FetchError(f"{url} redirects to an address that cannot be requested", url=url) from exc
             if target in seen:
                 raise FetchError(f"redirect loop at {url}", url=url)
             if not scope.allows(target):
@@ -467,6 +473,13 @@ def request_url(url: str) -> str:
     path = quote(_LONE_PERCENT.sub("%25", path), safe=_PATH_CHARS)
     query = quote(_LONE_PERCENT.sub("%25", parts.query), safe=_PATH_CHARS + "?")
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, query, ""))
+
+
+def _check_url(url: str) -> None:
+    """FetchError for an address no request can go to (a broken IPv6 literal, a 300-character host label)."""
+    problem = address_problem(url)
+    if problem:
+        raise FetchError(f"{url[:200]} {problem}", url=url)
 
 
 def _as_scope(scope: Scope | str | None, url: str) -> Scope:

@@ -5,6 +5,7 @@ is walked with BeautifulSoup afterwards (see `body_soup`).
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,14 @@ from bs4 import BeautifulSoup, Tag
 from .errors import ExtractionError
 
 MAX_DEPTH = 256  # real pages nest ~30 elements deep; the section walk recurses at every level
-_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+MAX_ATTRIBUTE_CHARS = 100_000  # real attribute values are far shorter
+_local = threading.local()  # an lxml parser must not be used by two threads at once: one per thread
+
+
+def _parser() -> lxml.html.HTMLParser:
+    if not hasattr(_local, "parser"):
+        _local.parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+    return _local.parser
 
 
 @dataclass
@@ -31,7 +39,7 @@ def parse_page(html: str, url: str | None = None) -> Page:
     if not isinstance(html, str) or not html.strip():
         raise ExtractionError("empty page")
     try:
-        tree = lxml.html.document_fromstring(html.encode("utf-8", errors="replace"), parser=_PARSER)
+        tree = lxml.html.document_fromstring(html.encode("utf-8", errors="replace"), parser=_parser())
     except (lxml.etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"unparsable HTML: {exc}") from exc
     if tree is None or tree.tag != "html":
@@ -39,9 +47,16 @@ def parse_page(html: str, url: str | None = None) -> Page:
     return Page(html=html, url=url, tree=tree)
 
 
-def body_soup(html: str) -> Tag:
-    """A post body's HTML as BeautifulSoup, for the section walk; ExtractionError if it nests too deeply."""
-    soup = BeautifulSoup(html, "lxml")
+def body_soup(body: lxml.html.HtmlElement) -> Tag:
+    """A post body as BeautifulSoup, for the section walk; ExtractionError if it nests too deeply.
+
+    Attribute values longer than any real one are dropped first: BeautifulSoup and nh3 are slow on megabytes.
+    """
+    for node in body.iter():
+        for key, value in list(node.attrib.items()):
+            if len(value) > MAX_ATTRIBUTE_CHARS:
+                del node.attrib[key]
+    soup = BeautifulSoup(lxml.html.tostring(body, encoding="unicode"), "lxml")
     if too_deep(soup, MAX_DEPTH):
         raise ExtractionError("page nested too deeply")
     return soup.body or soup

@@ -31,8 +31,6 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt"}, "td": {"col
                       "*": set()}  # no generic attributes: nh3 would otherwise keep title and lang everywhere
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
 _WHITESPACE = re.compile(r"\s+")
-# Real attribute values are far shorter; megabyte ones only make nh3 slow (quadratic on '&' and U+0080-U+00BF).
-MAX_ATTRIBUTE_CHARS = 100_000
 
 
 @dataclass
@@ -54,7 +52,6 @@ def split_sections(body: Tag, base_url: str | None = None) -> tuple[list[Section
     images: list[Image] = []
     heading: _Heading | None = None
     blocks: list[_Block] = []
-    _drop_huge_attributes(body)
 
     def close() -> None:
         if heading is None and not blocks:
@@ -72,13 +69,6 @@ def split_sections(body: Tag, base_url: str | None = None) -> tuple[list[Section
             images.extend(item.images)
     close()
     return sections, _unique_images(images)
-
-
-def _drop_huge_attributes(body: Tag) -> None:
-    for tag in [body, *body.find_all(True)]:
-        for key, value in list(tag.attrs.items()):
-            if (len(value) if isinstance(value, str) else sum(len(v) for v in value)) > MAX_ATTRIBUTE_CHARS:
-                del tag[key]
 
 
 def _walk(node: Tag, base: str | None) -> Iterator[_Block | _Heading]:

@@ -1,6 +1,7 @@
 """URL helpers: normalising for comparison, site scope, slugs."""
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
@@ -86,3 +87,30 @@ def without_language(url: str) -> str:
     parts = urlsplit(url)
     kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() != "lang"]
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), parts.fragment))
+
+
+def address_problem(url: str) -> str | None:
+    """Why no request can go to this address ('is not a web address …'), or None when one can."""
+    try:
+        parts = urlsplit(url)
+        host, _ = parts.hostname, parts.port  # a bad port or a broken IPv6 literal raises here
+    except ValueError as exc:
+        return f"is not a web address ({exc})"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "is not an http(s) address"
+    if not host or not _valid_host(host):
+        return "has no valid host name (each dot-separated part holds 1 to 63 characters, the whole at most 253)"
+    return None
+
+
+def _valid_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    try:
+        name = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    return len(name) <= 253 and all(0 < len(label) <= 63 for label in name.rstrip(".").split("."))

@@ -109,3 +109,10 @@ def test_robots_txt_server_error_stops_the_crawl_with_a_clear_reason(faulty_site
     finally:
         del FaultyHandler.fault_robots_txt
     assert "/post/gua-sha-at-home" not in faulty_site.requests
+
+
+@pytest.mark.parametrize("url", ["http://[::1/post/x", "http://" + "a" * 300 + ".example/post/x",
+                                 "http://example.org:99999/post/x", "ftp://example.org/post/x"])
+def test_an_address_no_request_can_reach_is_a_fetch_error_not_a_crash(fetcher, url):
+    with pytest.raises(FetchError):
+        fetcher.fetch(url, scope=url)

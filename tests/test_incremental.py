@@ -210,3 +210,22 @@ def _stored(db_path: Path) -> int:
             return conn.execute("select count(*) from posts").fetchone()[0]
     except sqlite3.OperationalError:  # the table is not created yet
         return 0
+
+
+def test_a_crawl_running_now_is_not_taken_for_a_killed_one(blog, fetcher, db_path):
+    site, server = blog
+    db, _ = crawl(server, db_path, fetcher)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:  # another crawl of the site, unfinished and alive, that has already done every URL
+        run_id = db["runs"].insert({"site": server.origin, "started_at": "2026-01-01T00:00:00+00:00",
+                                    "pid": other.pid}).last_pk
+        db["crawl_log"].insert_all({"run_id": run_id, "url": row["url"], "at": "2026-01-01T00:00:00+00:00",
+                                    "outcome": "unchanged"} for row in db.query("select url from posts"))
+        _, summary = crawl(server, db_path, fetcher)
+    finally:
+        other.kill()
+        other.wait()
+    reasons = {r["error"] for r in db.query("select error from crawl_log where run_id = "
+                                             "(select max(id) from runs)")}
+    assert "done before the previous run stopped" not in reasons  # it checked the posts itself
+    assert len(summary.unchanged) == site.posts

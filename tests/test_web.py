@@ -9,6 +9,8 @@ import shutil
 import signal
 import socket
 import struct
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -18,7 +20,9 @@ from urllib.parse import quote
 import pytest
 
 from archive.store import open_archive, save_post
-from archive.web import MEDIA_CSP, ArchiveSite, sanitise, serving
+from archive.export import export
+from archive.overview import flag_kind
+from archive.web import CSP, MEDIA_CSP, PAGE_SIZE, PLACEHOLDER, ArchiveSite, serving
 from processes import lines, start
 from scraper.models import Image, Post, Section
 
@@ -70,11 +74,16 @@ def test_reading_view_shows_the_post_its_facts_and_earlier_versions(archive_path
     assert "Earlier versions" in html and "-# Acupuncture for Neuropathy" in html
 
 
-def test_scraped_html_is_sanitised(archive_path):
-    clean = sanitise(EVIL)
-    assert "Safe text." in clean and "Paragraph." in clean
+def test_scraped_html_is_sanitised_on_the_post_page(archive_path):
+    db = open_archive(archive_path)
+    evil = "https://www.wildflower.example/post/evil"
+    save_post(db, Post(url=evil, title="Evil", sections=[Section(None, 1, "Safe text. Paragraph.", EVIL)]))
+    db.close()
+    html = get(ArchiveSite(archive_path), f"/post?url={quote(evil, safe='')}")[1]
+    article = html[html.index("<article>"):html.index("</article>")]
+    assert "Safe text." in article and "Paragraph." in article
     for bad in ("<script", "alert(", "onerror", "onclick", "javascript:"):
-        assert bad not in clean
+        assert bad not in article
 
 
 def test_downloaded_images_are_shown_from_the_local_media_folder(archive_path):
@@ -90,6 +99,93 @@ def test_downloaded_images_are_shown_from_the_local_media_folder(archive_path):
     html = get(site, f"/post?url={quote(URL, safe='')}")[1]
     assert 'src="/media/ab/abcdef.jpg"' in html
     assert site.respond("/media/ab/abcdef.jpg").body == b"\xff\xd8jpeg"
+
+
+def test_an_image_never_downloaded_shows_the_placeholder_and_never_the_old_site(archive_path):
+    site = ArchiveSite(archive_path)
+    db = open_archive(archive_path)
+    save_post(db, Post(url=URL, title="T", sections=[Section(None, 1, "x", '<figure><img src="/media/b.jpg" '
+                                                               'alt="Hands"></figure>')],
+                       images=[Image("https://www.wildflower.example/media/b.jpg", "Hands", None)]))
+    db.execute("update images set local_path = 'archive-media/ab/gone.jpg'")  # recorded, but not on disk
+    db.conn.commit()
+    html = get(site, f"/post?url={quote(URL, safe='')}")[1]
+    assert f'<img src="{PLACEHOLDER}" alt="Hands">' in html and "b.jpg" not in html
+    assert "its image was not downloaded" in html
+    assert site.respond(PLACEHOLDER).content_type == "image/svg+xml"
+    assert "img-src 'self';" in CSP  # the page could not load the old site's image even if one slipped through
+
+
+def test_serve_and_the_static_export_keep_the_same_markup(archive_path, tmp_path):
+    """One rendering, one allow-list: definition lists, abbreviations, deletions, a list starting at 3, table
+    captions and footers are kept by both (serve's own allow-list once dropped them)."""
+    db = open_archive(archive_path)
+    rich = ('<dl><dt>Qi</dt><dd>energy</dd></dl><p><abbr>TCM</abbr> <del>old</del> <ins>new</ins></p>'
+            '<ol start="3"><li>third</li></ol><table><caption>Fees</caption><tfoot><tr><td>1</td></tr></tfoot></table>')
+    url = "https://www.wildflower.example/post/rich"
+    save_post(db, Post(url=url, title="Rich", sections=[Section(None, 1, "Qi energy", rich)]))
+    export(db, "html", tmp_path / "site")
+    db.close()
+    served = get(ArchiveSite(archive_path), f"/post?url={quote(url, safe='')}")[1]
+    exported = (tmp_path / "site" / "posts" / "rich.html").read_text()
+    for page_html in (served, exported):
+        article = page_html[page_html.index("<article>"):page_html.index("</article>")]
+        for kept in ("<dl><dt>Qi</dt><dd>energy</dd></dl>", "<abbr>TCM</abbr>", "<del>old</del>", "<ins>new</ins>",
+                     '<ol start="3">', "<caption>Fees</caption>", "<tfoot>"):
+            assert kept in article
+
+
+def test_links_between_archived_posts_stay_in_the_archive(archive_path):
+    db = open_archive(archive_path)
+    sleep = "https://www.wildflower.example/post/sleep"
+    save_post(db, Post(url="https://www.wildflower.example/post/links", title="Links", sections=[Section(
+        None, 1, "See", '<p><a href="/post/sleep#herbs">sleep</a> <a href="https://elsewhere.example/">out</a></p>')]))
+    db.close()
+    html = get(ArchiveSite(archive_path), "/post?url=" + quote("https://www.wildflower.example/post/links", safe=""))[1]
+    assert f'href="/post?url={quote(sleep, safe="")}#herbs"' in html
+    assert 'href="https://elsewhere.example/" rel="noopener noreferrer nofollow"' in html
+
+
+def test_the_posts_page_lists_every_post_a_page_at_a_time(archive_path):
+    db = open_archive(archive_path)
+    for n in range(PAGE_SIZE + 3):
+        save_post(db, Post(url=f"https://www.wildflower.example/post/p{n}", title=f"Post {n:02d}",
+                           published=f"2020-01-{1 + n:02d}", sections=[Section(None, 1, "Text.", "<p>Text.</p>")]))
+    db.close()
+    site = ArchiveSite(archive_path)
+    first, second = get(site, "/")[1], get(site, "/?page=2")[1]
+    total = PAGE_SIZE + 5
+    assert f"Posts 1–{PAGE_SIZE} of {total}, newest first" in first and 'rel="next" href="/?page=2"' in first
+    assert f"Posts {PAGE_SIZE + 1}–{total} of {total}" in second and 'rel="prev" href="/"' in second
+    titles = re.findall(r'class="title" href="[^"]+">([^<]+)</a>', first + second)
+    assert len(titles) == len(set(titles)) == total
+    assert get(site, "/?page=99")[1].count('class="hit"') == 5  # past the end: the last page
+
+
+def test_search_results_are_paged_and_counted(archive_path):
+    db = open_archive(archive_path)
+    for n in range(PAGE_SIZE + 2):
+        save_post(db, Post(url=f"https://www.wildflower.example/post/m{n}", title=f"Moxa {n}",
+                           sections=[Section(None, 1, "Moxibustion warms.", "<p>Moxibustion warms.</p>")]))
+    db.close()
+    site = ArchiveSite(archive_path)
+    first, second = get(site, "/results?q=moxibustion")[1], get(site, "/results?q=moxibustion&page=2")[1]
+    assert f"{PAGE_SIZE + 2} posts match, best first" in first
+    assert first.count('class="hit"') == PAGE_SIZE and second.count('class="hit"') == 2
+    assert 'href="/?q=moxibustion&amp;page=2"' in first
+
+
+def test_quality_flags_are_grouped_by_kind():
+    assert flag_kind("very short body (12 words)") == "very short body"
+    assert flag_kind("text repeated on 5 of 9 posts (boilerplate?): “Book now”") == \
+        "text repeated on many posts (boilerplate?)"
+    assert flag_kind("title shared by 3 posts (the site name?)") == "title shared by several posts (the site name?)"
+    assert flag_kind("no author") == "no author"
+
+
+def test_the_web_server_does_not_import_the_demo():
+    code = "import sys, archive.web; print(sorted(m for m in sys.modules if m.startswith('scraper.demo')))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
 
 
 def test_unknown_pages_and_escapes_from_the_media_folder_are_404(archive_path):

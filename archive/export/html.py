@@ -2,7 +2,7 @@
 
 index.html lists the posts, newest first, with a search box; search.js filters and ranks them as you type
 over `search-index.js` (a script assigning `window.SEARCH_INDEX`, since browsers refuse fetch() on file://).
-Each post gets posts/<slug>.html with its sections sanitised with the extractor's allow-list (common.rewrite_html);
+Each post gets posts/<slug>.html, rendered as `serve` renders it (archive.html_render, the extractor's allow-list);
 links to other exported posts point at their page here (`<slug>.html`), downloaded images (real images by
 their bytes) are copied to images/ and linked relatively. Every file goes through OutDir, and the same
 archive always gives byte-identical files (stable order, sorted JSON keys, no export timestamps).
@@ -12,29 +12,23 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote
 
 import sqlite_utils
 
-from scraper.text import cut_at_word
-
-from .common import Addresses, ExportPost, MediaCopies, OutDir, dumps, iter_export_posts, new_image, rewrite_html
+from ..html_render import Summary, day, document, excerpt_of, plural, post_article, post_summary, top_bar
+from .common import Addresses, ExportPost, MediaCopies, OutDir, dumps, iter_export_posts
 from .summary import ExportSummary
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 # Scripts only from the site's own files; no inline script, no plugin, nothing posted anywhere.
 CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: http: data:; form-action 'none'"
-EXCERPT_CHARS = 240
 MAX_WORDS = 1500  # unique words of a post's text kept in the search index (a few KB per post)
 MAX_WORD_CHARS = 40
-WEB_SCHEMES = ("http", "https", "mailto")
-LINK_REL = "noopener noreferrer nofollow"
 
 _WORD = re.compile(r"[^\W_]+")
-_LANGUAGE = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 
 
 @dataclass
@@ -50,7 +44,7 @@ class Entry:
     words: str
 
     def index_data(self) -> dict[str, object]:
-        return {"s": self.slug, "t": self.title, "a": self.author, "d": _day(self.date), "g": self.tags,
+        return {"s": self.slug, "t": self.title, "a": self.author, "d": day(self.date), "g": self.tags,
                 "w": self.words}
 
 
@@ -85,84 +79,29 @@ def _write(out: OutDir, summary: ExportSummary, data: str | bytes, *parts: str) 
 
 def post_page(item: ExportPost, addresses: Addresses) -> str:
     post = item.post
-    facts = [escape(post.author or "unknown author"), f"published {escape(_day(post.published) or 'undated')}"]
-    if post.updated and _day(post.updated) != _day(post.published):
-        facts.append(f"updated {escape(_day(post.updated))}")
-    if item.row.get("status") == "gone":
-        facts.append(f"gone from the site since {escape(_day(item.row.get('gone_at')) or 'unknown')}")
-    body = [f'<article><h1>{escape(post.title or "(untitled)")}</h1><p class="meta">{" · ".join(facts)}']
-    labels = [("Tags", post.tags), ("Categories", post.categories)]
-    for label, names in labels:
-        if names:
-            links = ", ".join(f'<a href="../index.html#q={escape(quote(name, safe=""))}">{escape(name)}</a>'
-                              for name in names)
-            body.append(f'<br>{label}: {links}')
-    if post.url and urlsplit(post.url).scheme in ("http", "https"):
-        body.append(f'<br>Original: <a href="{escape(post.url)}" rel="noopener noreferrer nofollow">'
-                    f'{escape(post.url)}</a>')
-    elif post.url:
-        body.append(f"<br>Original: {escape(post.url)}")
-    body.append("</p>")
-    shown: set[str] = set()
-    for section in post.sections:
-        if section.heading:
-            level = min(max(section.level, 2), 6)
-            body.append(f"<h{level}>{escape(section.heading)}</h{level}>")
-        if section.html:
-            body.append(rewrite_html(item, section.html, addresses, link_rel=LINK_REL, shown=shown))
-    # Images the sections never showed (a gallery, a cover) are still part of the post.
-    rest = [im for im in post.images if im.src not in shown and urljoin(post.url or "", im.src) not in shown]
-    if rest:
-        body.append('<section class="images"><h2>Images</h2>')
-        for image in rest:
-            web = _web_url(image.src, post.url)
-            if web is None:
-                continue
-            src = addresses.image(image.src) or new_image(item, web, addresses)
-            caption = f"<figcaption>{escape(image.caption)}</figcaption>" if image.caption else ""
-            body.append(f'<figure><img src="{escape(src)}" alt="{escape(image.alt or "")}">{caption}</figure>')
-        body.append("</section>")
-    body.append("</article>")
-    nav = '<p><a href="../index.html">← All posts</a></p>'
-    return page(post.title or "(untitled)", nav + "".join(body), root="../", lang=post.language)
-
-
-def _web_url(url: str, base: str | None) -> str | None:
-    """url made absolute against base, if it is then a web (or mailto) address; None otherwise."""
-    try:
-        absolute = urljoin(base or "", url.strip())
-        scheme = urlsplit(absolute).scheme.lower()
-    except ValueError:
-        return None
-    return absolute if scheme in WEB_SCHEMES else None
+    article = post_article(item, addresses, tag_href=lambda name: f"../index.html#q={quote(name, safe='')}")
+    return page(post.title or "(untitled)", article, root="../", lang=post.language)
 
 
 def index_page(entries: list[Entry]) -> str:
-    items = []
-    for e in entries:
-        tags = f' · {escape(", ".join(e.tags))}' if e.tags else ""
-        excerpt = f"<p>{escape(e.excerpt)}</p>" if e.excerpt else ""
-        items.append(f'<li class="hit" id="p-{escape(e.slug)}"><a class="title" href="posts/{quote(e.slug)}.html">'
-                     f'{escape(e.title)}</a><div class="meta">{escape(_day(e.date) or "undated")} · '
-                     f'{escape(e.author)}{tags}</div>{excerpt}</li>')
-    count = f"{len(entries)} post{'' if len(entries) == 1 else 's'}"
+    items = "".join(post_summary(Summary(href=f"posts/{quote(e.slug)}.html", title=e.title, date=e.date,
+                                         author=e.author, excerpt=e.excerpt, item_id=f"p-{e.slug}",
+                                         tags=[(name, f"#q={quote(name, safe='')}") for name in e.tags]))
+                    for e in entries)
     form = ('<form id="search" role="search" action="index.html">'
             '<input id="q" name="q" type="search" autofocus autocomplete="off" placeholder="Search the archive" '
             'aria-label="Search the archive"></form>')
-    body = (f'<h1>Blog archive</h1>{form}<p id="count" class="note" aria-live="polite">{count}</p>'
-            f'<ol id="posts" class="hits">{"".join(items)}</ol>')
+    body = (f'<h1>Blog archive</h1>{form}<p id="count" class="note" aria-live="polite">{plural(len(entries), "post")}'
+            f'</p><ol id="posts" class="hits">{items}</ol>')
     scripts = '<script src="search-index.js" defer></script><script src="search.js" defer></script>'
     return page("Blog archive", body, root="", head=scripts)
 
 
 def page(title: str, body: str, *, root: str, head: str = "", lang: str | None = None) -> str:
-    language = lang if lang and _LANGUAGE.fullmatch(lang) else "en"
-    return (f'<!doctype html>\n<html lang="{escape(language)}"><head><meta charset="utf-8">'
-            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-            f'<meta name="referrer" content="no-referrer">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<title>{escape(title)}</title><link rel="stylesheet" href="{root}style.css">{head}</head>\n'
-            f'<body><main>{body}</main></body></html>\n')
+    meta = (f'<meta http-equiv="Content-Security-Policy" content="{CSP}"><meta name="referrer" content="no-referrer">'
+            f'{head}')
+    bar = top_bar(f"{root}index.html", [("All posts", f"{root}index.html")])
+    return document(title, f"{bar}<main>{body}</main>", stylesheet=f"{root}style.css", head=meta, lang=lang)
 
 
 def search_index(entries: list[Entry]) -> str:
@@ -178,7 +117,7 @@ def _js_json(data: object) -> str:
 def _entry(item: ExportPost) -> Entry:
     post = item.post
     text = post.body_text
-    excerpt = cut_at_word(" ".join((post.excerpt or text).split()), EXCERPT_CHARS)
+    excerpt = excerpt_of(post.excerpt, text)
     tags: dict[str, str] = {}
     for name in post.tags + post.categories:
         tags.setdefault(name.lower(), name)  # "sleep" the tag and "Sleep" the category are shown once
@@ -202,8 +141,3 @@ def index_words(text: str) -> list[str]:
 def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def _day(value: str | None) -> str:
-    return (value or "")[:10]
-

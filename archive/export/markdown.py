@@ -19,16 +19,15 @@ from pathlib import Path
 from urllib.parse import quote
 
 import sqlite_utils
-from markdownify import MarkdownConverter
 
 from scraper.sections import ALLOWED_ATTRIBUTES
 
+from ..markdown import post_markdown
 from .common import Addresses, ExportPost, MediaNames, OutDir, iter_export_posts, old_paths, rewrite_html
 from .summary import ExportSummary
 
 # The extractor's allow-list without titles: a title is never needed in Markdown, and one fewer thing to escape.
 ATTRIBUTES = {**ALLOWED_ATTRIBUTES, "a": {"href"}}
-_URL_UNSAFE = re.compile(r"[\s()<>\"'\\\[\]`]")
 
 
 def export(db: sqlite_utils.Database, out: OutDir, *, site: str | None, since: str | None,
@@ -119,79 +118,7 @@ def yaml_value(value: object) -> str:
     return f'"{text}"'
 
 
-class Converter(MarkdownConverter):
-    """markdownify, escaping text so that it stays text: no `<`, `>` or `&` of a post reaches the Markdown raw."""
-
-    def escape(self, text, parent_tags):
-        return escape_text(super().escape(text, parent_tags))
-
-    def convert_img(self, el, text, parent_tags):
-        if "_inline" in parent_tags and el.parent.name not in self.options["keep_inline_images_in"]:
-            return escape_text(el.attrs.get("alt") or "")
-        return f"![{escape_label(el.attrs.get('alt') or '')}]({markdown_url(el.attrs.get('src') or '')})"
-
-    def convert_a(self, el, text, parent_tags):
-        if "_noformat" in parent_tags:
-            return text
-        href = el.get("href")
-        stripped = text.strip()
-        if not href or not stripped:
-            return text
-        lead, trail = text[:len(text) - len(text.lstrip())], text[len(text.rstrip()):]
-        return f"{lead}[{stripped}]({markdown_url(href)}){trail}"
-
-    def convert_pre(self, el, text, parent_tags):
-        if not text:
-            return ""
-        fence = "`" * max(3, _longest_run(text, "`") + 1)
-        return f"\n\n{fence}\n{text.strip(chr(10))}\n{fence}\n\n"
-
-
-def _longest_run(text: str, char: str) -> int:
-    return max((len(run) for run in re.findall(f"{re.escape(char)}+", text)), default=0)
-
-
-def escape_text(text: str) -> str:
-    """Text that Markdown shows as it is: HTML's special characters as entities (also stops '>' quoting)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def escape_label(text: str) -> str:
-    """Text for inside [...] (alt text, headings' own brackets): escaped, brackets and newlines too."""
-    text = " ".join(escape_text(text).split())
-    return re.sub(r"([\[\]\\*_`])", r"\\\1", text)
-
-
-def markdown_url(url: str) -> str:
-    """A URL that cannot end the (...) of a Markdown link early: spaces, brackets and quotes percent-encoded."""
-    return _URL_UNSAFE.sub(lambda m: quote(m.group()), url)
-
-
-def heading(text: str, level: int) -> str:
-    """An ATX heading whose text stays text (a closing '#' run escaped too)."""
-    label = re.sub(r"#(?=#*$)", r"\\#", escape_label(text))
-    return f"{'#' * min(max(level, 2), 6)} {label}"
-
-
 def body(item: ExportPost, addresses: Addresses) -> str:
-    converter = Converter(heading_style="ATX", bullets="-", escape_underscores=False, escape_asterisks=True)
-    parts = []
-    for section in item.post.sections:
-        if section.heading:
-            parts.append(heading(section.heading, section.level))
-        html = rewrite_html(item, section.html, addresses, attributes=ATTRIBUTES)
-        text = converter.convert(html).strip()
-        if text:
-            parts.append(_captions(text, item))
-    return "\n\n".join(parts) + "\n"
-
-
-def _captions(text: str, item: ExportPost) -> str:
-    """markdownify drops <figcaption> to a bare line; keep it as an italic caption under the image."""
-    for image in item.images:
-        if image.caption:
-            caption = escape_text(" ".join(image.caption.split())).replace("*", r"\*")
-            text = text.replace(f"\n{caption}\n", f"\n*{caption}*\n")
-            if text.endswith(f"\n{caption}"):
-                text = text[: -len(caption)] + f"*{caption}*"
-    return text
+    """The post's sections as Markdown, links and images moved to their new addresses."""
+    return post_markdown(item.post.sections, [image.caption for image in item.images],
+                         html_of=lambda html: rewrite_html(item, html, addresses, attributes=ATTRIBUTES))

@@ -1,17 +1,15 @@
-"""Serve a folder of static pages as a web site on 127.0.0.1, in a background thread."""
+"""Serve a folder of static pages as a web site on 127.0.0.1, in a background thread (scraper.httpserver)."""
 from __future__ import annotations
 
 import contextlib
 import http.server
-import threading
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import Iterator
 from urllib.parse import unquote, urlsplit
 
-from ..errors import BlogArchiveError
+from ..httpserver import in_thread
 
 SITE_DIR = Path(__file__).parent / "site"
-ServerT = TypeVar("ServerT", bound=http.server.HTTPServer)
 DEMO_ORIGIN = "https://www.example-clinic.com"  # written in the site's files; a server replaces it with its origin
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".xml": "application/xml", ".txt": "text/plain; charset=utf-8",
                  ".json": "application/json", ".jpg": "image/jpeg", ".png": "image/png"}
@@ -93,20 +91,3 @@ def serve_site(root: Path = SITE_DIR, *, handler: type[SiteHandler] = SiteHandle
     """Run a SiteServer in a thread for the duration of the block; always shut down."""
     with in_thread(lambda: SiteServer(root, handler, port, origin), port) as server:
         yield server
-
-
-@contextlib.contextmanager
-def in_thread(make_server: Callable[[], ServerT], port: int) -> Iterator[ServerT]:
-    """Start the server made by make_server in a daemon thread, yield it, and always shut it down."""
-    try:
-        server = make_server()
-    except OSError as exc:
-        raise BlogArchiveError(f"cannot serve on 127.0.0.1:{port} ({exc.strerror or exc}); try another port") from exc
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

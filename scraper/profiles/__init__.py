@@ -1,7 +1,7 @@
 """Site-specific knowledge, one module per platform, chosen by detection; `generic` is the default.
 
 A profile is a module with `name`, `detect(page)`, `visible(page, now=)` and `body(page, meta)`, which gives the
-post body as HTML (or None). Adding a platform means adding a module here and naming it in PROFILES; the others
+post body as an lxml element (or None). Adding a platform means adding a module here and naming it in PROFILES; the others
 stay untouched.
 """
 from __future__ import annotations

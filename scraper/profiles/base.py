@@ -1,8 +1,8 @@
 """What every platform profile shares: the on-screen facts record and small helpers over the lxml tree."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 from lxml.cssselect import CSSSelector
@@ -24,9 +24,18 @@ class Visible:
     categories: list[str] = field(default_factory=list)
 
 
-@lru_cache(maxsize=None)
+_local = threading.local()
+
+
 def _compiled(selector: str) -> CSSSelector:
-    return CSSSelector(selector)
+    """The selector compiled once per thread: lxml's compiled XPath objects must not be shared between threads
+    (a crawl extracts pages in several)."""
+    cache = getattr(_local, "selectors", None)
+    if cache is None:
+        cache = _local.selectors = {}
+    if selector not in cache:
+        cache[selector] = CSSSelector(selector)
+    return cache[selector]
 
 
 def xpath(selector: str) -> str:

@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from lxml.html import HtmlElement, fragment_fromstring, tostring
+from lxml.html import HtmlElement, fragment_fromstring
 from trafilatura import bare_extraction
 from trafilatura.htmlprocessing import convert_to_html
 
@@ -62,7 +62,7 @@ def byline_name(value: str) -> str | None:
     return name if name and len(name) <= 80 else None
 
 
-def body(page: Page, meta, *, chrome: tuple[str, ...] = ()) -> str | None:
+def body(page: Page, meta, *, chrome: tuple[str, ...] = ()) -> HtmlElement | None:
     """The main text as HTML (headings, lists, tables, links, emphasis), with the article's images in place.
 
     `chrome`: a platform's own boilerplate inside the article (CSS selectors), removed before extraction.
@@ -77,7 +77,7 @@ def body(page: Page, meta, *, chrome: tuple[str, ...] = ()) -> str | None:
         _put_back_images(page, content)
     else:
         content = _container(page, chrome)
-    return tostring(content, encoding="unicode") if content is not None else None
+    return content
 
 
 def main_document(page: Page, *, chrome: tuple[str, ...] = ()) -> Any:

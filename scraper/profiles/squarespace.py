@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..dates import to_iso
+from lxml.html import HtmlElement
+
 from ..page import Page
 from . import generic
 from .base import Visible, first, generator, link_texts, select_one, text_of
@@ -35,5 +37,5 @@ def visible(page: Page, *, now: datetime | None = None) -> Visible:
     return found
 
 
-def body(page: Page, meta) -> str | None:
+def body(page: Page, meta) -> HtmlElement | None:
     return generic.body(page, meta, chrome=CHROME)

@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 from urllib.parse import unquote, urljoin
 
-from lxml.html import HtmlElement, fragment_fromstring, tostring
+from lxml.html import HtmlElement, fragment_fromstring
 
 from ..dates import to_iso
 from ..errors import NotAPostError
@@ -91,7 +91,7 @@ def is_placeholder_title(title: str | None) -> bool:
     return not title or title.strip().casefold() in PLACEHOLDER_TITLES
 
 
-def body(page: Page, meta) -> str:
+def body(page: Page, meta) -> HtmlElement:
     """The post body (data-hook="post-description") as plain HTML, chrome removed and media made explicit."""
     article = _article(page)
     description = _hook(article, "post-description")
@@ -114,7 +114,7 @@ def body(page: Page, meta) -> str:
         _replace(button, _link_html(button.get("href"), node_text(button), base, "figure"))
     for divider in content.xpath('.//*[contains(@data-hook, "divider")]'):
         _replace(divider, "<hr>")
-    return tostring(content, encoding="unicode")
+    return content
 
 
 def _is_chrome(node: HtmlElement) -> bool:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from lxml.html import HtmlElement
+
 from ..page import Page, node_text
 from . import generic
 from .base import Visible, first, generator, select, select_one, text_of
@@ -44,5 +46,5 @@ def _names(links) -> list[str]:
     return list(dict.fromkeys(name for name in map(node_text, links) if name))
 
 
-def body(page: Page, meta) -> str | None:
+def body(page: Page, meta) -> HtmlElement | None:
     return generic.body(page, meta, chrome=CHROME)
