@@ -1,10 +1,12 @@
 """`blog-archive` and `python -m archive`: the command line, with Ctrl-C handled from the first instant.
 
-Importing the command line takes about half a second (lxml, trafilatura, requests); Ctrl-C during it, or
-while click reads the arguments, ends with the same one line and exit 130 as Ctrl-C inside a command.
+Ctrl-C while the command line loads (each command imports its own library, up to half a second for a crawl),
+or while click reads the arguments, ends with the same one line and exit 130 as Ctrl-C inside a command;
+once the command is done, Ctrl-C no longer changes its outcome.
 """
 from __future__ import annotations
 
+import signal
 import sys
 
 INTERRUPTED = "Interrupted: what was saved so far is kept; run again to finish."
@@ -12,10 +14,12 @@ INTERRUPTED = "Interrupted: what was saved so far is kept; run again to finish."
 
 def main() -> None:
     try:
-        sys.exit(_run())
+        code = _run()
     except KeyboardInterrupt:
         sys.stderr.write(INTERRUPTED + "\n")
         sys.exit(130)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # done and reported: a late Ctrl-C must not turn it into a kill
+    sys.exit(code)
 
 
 def _run() -> int:

@@ -1,7 +1,9 @@
 """Crawling sites into the archive: incremental, concurrent across hosts, resumable, every outcome logged.
 
-Workers only fetch and extract (no SQL); the calling thread does every write, one short transaction per
-URL, so a crash or a kill at any moment leaves a consistent archive that the next run completes.
+`crawl` is the whole run as `blog-archive crawl` makes it: check the addresses, find every site's post URLs,
+fetch and store them, then the images if asked. Workers only fetch and extract (no SQL); the calling thread
+does every write, one short transaction per URL, so a crash or a kill at any moment leaves a consistent
+archive that the next run completes.
 """
 from __future__ import annotations
 
@@ -12,27 +14,159 @@ import queue
 import threading
 from collections import deque
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import zip_longest
-from typing import Iterable, Iterator
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
 import sqlite_utils
 
-from scraper.discover import DiscoveredURL, Discovery
-from scraper.errors import ExtractionError, FetchError, NotAPostError, RobotsDisallowed
+from scraper.discover import DiscoveredURL, Discovery, DiscoveryProgress, discover_posts, looks_like_post_url
+from scraper.errors import BlogArchiveError, ExtractionError, FetchError, NotAPostError, RobotsDisallowed
 from scraper.extract import extract_post
 from scraper.fetch import Fetcher
 from scraper.models import Post
-from scraper.urls import clean_url, preferred_url, same_site, url_key
+from scraper.text import clip
+from scraper.urls import address_problem, clean_url, normalize_url, preferred_url, same_site, site_root, url_key
 
+from .media import MediaSummary, download_media
+from .mediatypes import media_dir_for
 from .pipeline import HTML_TYPES, Progress, RunSummary
 from .quality import refresh_warnings
-from .store import (Capture, body_sha256, latest_capture, mark_gone, now_iso, post_by_address, save_capture, save_post,
-                    touch_post)
+from .store import (Capture, body_sha256, latest_capture, mark_gone, now_iso, open_archive, post_by_address,
+                    save_capture, save_post, touch_post)
 
 logger = logging.getLogger(__name__)
 
 DONE_OUTCOMES = ("new", "changed", "unchanged", "gone", "skipped")
+
+
+class AddressError(BlogArchiveError):
+    """A site or post address that cannot be requested at all."""
+
+
+@dataclass
+class Watch:
+    """What a crawl tells its caller while it runs (the command line shows it); every part is optional."""
+
+    reading: Callable[[str, str, int], None] | None = None  # discovery: (site, source just read, post URLs so far)
+    found: Callable[[Discovery], None] | None = None  # a site's post URLs, once all its sources are read
+    archiving: Callable[[int], None] | None = None  # fetching starts: how many URLs it will settle
+    done: Progress | None = None  # one URL settled
+
+
+@dataclass
+class CrawlResult:
+    """What a crawl did: every site's outcomes together, the sites' inventories, and the images if asked."""
+
+    summary: RunSummary
+    discoveries: list[Discovery]
+    planned: int  # URLs taken up (after --max-posts)
+    media: MediaSummary | None = None
+    media_dir: Path | None = None
+
+    @property
+    def single_page(self) -> bool:
+        """True when the run was about one page (one post URL given): its failure is the run's."""
+        return len(self.discoveries) == 1 and self.planned == 1
+
+
+@dataclass
+class PlannedURL:
+    """One URL a dry run would fetch, with where it was found and whether robots.txt lets us."""
+
+    url: str
+    source: str
+    lastmod: str | None
+    allowed: bool
+
+
+def crawl(db_path: str | Path, targets: list[str], fetcher: Fetcher, *, concurrency: int = 1,
+          since: str | None = None, max_posts: int | None = None, all_sources: bool = False, media: bool = False,
+          watch: Watch | None = None) -> CrawlResult:
+    """Crawl sites (or single post URLs) into the archive at db_path, incrementally; `media` downloads images too.
+
+    An existing archive is checked before any request; a new one is created only once posts are found.
+    """
+    watch = watch or Watch()
+    check_addresses(targets)
+    db = open_archive(db_path) if Path(db_path).exists() else None
+    discoveries = discover(fetcher, targets, all_sources=all_sources, watch=watch)
+    db = db or open_archive(db_path)
+    planned = sum(len(_taken(d, max_posts)) for d in discoveries)
+    if watch.archiving:
+        watch.archiving(planned)
+    summaries = crawl_sites(db, discoveries, fetcher, concurrency=concurrency, since=since, max_posts=max_posts,
+                            progress=watch.done)
+    result = CrawlResult(_combined(summaries), discoveries, planned)
+    if media:
+        result.media_dir = media_dir_for(db_path)
+        result.media = download_media(db, fetcher, result.media_dir)
+    return result
+
+
+def plan(fetcher: Fetcher, targets: list[str], *, max_posts: int | None = None, all_sources: bool = False,
+         watch: Watch | None = None) -> list[PlannedURL]:
+    """What a crawl would fetch (a dry run): every post URL found, in order; no post is fetched, nothing stored."""
+    check_addresses(targets)
+    return [PlannedURL(item.url, item.source, item.lastmod, fetcher.allowed(item.url))
+            for discovery in discover(fetcher, targets, all_sources=all_sources, watch=watch)
+            for item in _taken(discovery, max_posts)]
+
+
+def discover(fetcher: Fetcher, targets: list[str], *, all_sources: bool = False,
+             watch: Watch | None = None) -> list[Discovery]:
+    """Each target's post URLs: a post's URL stands for itself, a site's come from its sitemaps, feed and listings."""
+    watch = watch or Watch()
+    discoveries = []
+    for target in targets:
+        if looks_like_post_url(target):
+            discovery = Discovery(site_root(target), [DiscoveredURL(normalize_url(target), ["command line"])],
+                                  partial=True)
+        else:
+            discovery = discover_posts(fetcher, target, all_sources=all_sources, progress=_reading(watch, target))
+            if watch.found:
+                watch.found(discovery)
+        discoveries.append(discovery)
+    return discoveries
+
+
+def _reading(watch: Watch, target: str) -> DiscoveryProgress | None:
+    if watch.reading is None:
+        return None
+    site, report = site_root(target), watch.reading
+    return lambda source, found: report(site, source, found)
+
+
+def _taken(discovery: Discovery, max_posts: int | None) -> list[DiscoveredURL]:
+    return discovery.urls[:max_posts] if max_posts else discovery.urls
+
+
+def _combined(summaries: list[RunSummary]) -> RunSummary:
+    if len(summaries) == 1:
+        return summaries[0]
+    total = RunSummary()
+    for summary in summaries:
+        for name in ("new", "changed", "unchanged", "gone", "skipped", "failed", "warnings"):
+            getattr(total, name).extend(getattr(summary, name))
+    return total
+
+
+def check_addresses(targets: list[str]) -> None:
+    """Every target is an address that can be requested at all: one clear error here, not a failed fetch later."""
+    if not targets:
+        raise AddressError("give at least one site URL")
+    for target in targets:
+        check_address(target)
+
+
+def check_address(target: str) -> None:
+    try:
+        problem = address_problem(site_root(target))
+    except ValueError as exc:  # site_root cannot even read it
+        problem = f"is not a web address ({exc})"
+    if problem:
+        raise AddressError(f"{clip(target, 80)!r} {problem}")
 
 
 @dataclass

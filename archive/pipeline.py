@@ -13,6 +13,7 @@ from scraper.encoding import decode_body, looks_binary
 from scraper.errors import ArchiveError, ExtractionError, NotAPostError
 from scraper.extract import extract_post
 from scraper.models import Post
+from scraper.text import plural
 from scraper.textdump import parse_text
 from scraper.urls import preferred_url
 
@@ -53,7 +54,8 @@ class RunSummary:
     def line(self) -> str:
         line = (f"{len(self.new)} new, {len(self.changed)} changed, {len(self.unchanged)} unchanged, "
                 f"{len(self.gone)} gone, {len(self.skipped)} skipped, {len(self.failed)} failed")
-        return line + (f" ({len(self.warnings)} warnings: the inventory may be incomplete)" if self.warnings else "")
+        return line + (f" ({plural(len(self.warnings), 'warning')}: the inventory may be incomplete)"
+                       if self.warnings else "")
 
 
 def read_file(path: Path, *, url: str | None = None) -> tuple[Post, Capture]:
@@ -100,7 +102,7 @@ class ReextractSummary:
     fields: Counter = field(default_factory=Counter)  # field name -> posts whose value changed
 
     def lines(self) -> list[str]:
-        changed = [f"  {name}: {count} posts" for name, count in sorted(self.fields.items())]
+        changed = [f"  {name}: {plural(count, 'post')}" for name, count in sorted(self.fields.items())]
         return [self.run.line()] + (["fields changed:"] + changed if changed else [])
 
 

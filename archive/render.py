@@ -9,17 +9,17 @@ from typing import Any, Iterable
 from scraper.models import Post
 from scraper.text import clip
 
-from .markdown import escape_label, escape_text, post_markdown
-
 TITLE_WIDTH = 60
+AUTHOR_WIDTH = 24
 
 
 def post_line(row: dict[str, Any]) -> str:
-    """One line per post: date, title, author, URL."""
+    """One line per post in columns of fixed width: date, title, author, URL."""
     date = (row["published"] or row["updated"] or "")[:10] or "----------"
     title = clip(row["title"] or "(untitled)", TITLE_WIDTH)
+    author = clip(row["author"] or "-", AUTHOR_WIDTH)
     gone = f"  [gone {row['gone_at'][:10]}]" if row.get("status") == "gone" and row.get("gone_at") else ""
-    return f"{date}  {title:<{TITLE_WIDTH}}  {row['author'] or '-'}  {row['url']}{gone}"
+    return f"{date}  {title:<{TITLE_WIDTH}}  {author:<{AUTHOR_WIDTH}}  {row['url']}{gone}"
 
 
 def json_array(items: Iterable[dict[str, Any]]) -> str:
@@ -43,6 +43,8 @@ def as_text(post: Post) -> str:
 
 def as_markdown(post: Post) -> str:
     """The post as Markdown for `show`: the same rendering as the Markdown export, its text escaped."""
+    from .markdown import escape_label, escape_text, post_markdown  # markdownify, bs4: for this format only
+
     facts = [f"**{label}:** {escape_text(str(value))}" for label, value in _facts(post) if value]
     header = [f"# {escape_label(post.title or '(untitled)')}", ""] + (["  \n".join(facts), ""] if facts else [])
     return "\n".join(header) + "\n" + post_markdown(post.sections, [image.caption for image in post.images])

@@ -1,12 +1,13 @@
 """Search speed on a generated archive of N posts (default 50,000; ~800 words in several sections each).
 
-    python benchmarks/search.py [--posts 50000] [--queries 40] [--scans 5] [--keep PATH]
+    python benchmarks/search.py [--posts 50000] [--queries 40] [--scans 5] [--keep PATH | --archive PATH]
 
 Reports the median and p95 latency of archive.search.search (ranked hits with the best section's
 snippet) for 1-, 2- and 3-word queries and a phrase. The baseline, measured in the same run on the same
 data, is a LIKE '%word%' scan of title and body (every word required). It also reports the index build
 time and the database size as a ratio of the raw text. Words follow a Zipf-like distribution over a
-fixed vocabulary, so queries mix common and rare words as real ones do.
+fixed vocabulary, so queries mix common and rare words as real ones do. --archive queries an archive kept
+by an earlier --keep run instead of building one (to time two versions of the code on the same file).
 """
 from __future__ import annotations
 
@@ -123,18 +124,24 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=40, help="indexed queries per kind")
     parser.add_argument("--scans", type=int, default=5, help="LIKE scans per kind (each reads every post)")
     parser.add_argument("--keep", type=Path, help="build the archive here and keep it")
+    parser.add_argument("--archive", type=Path, help="query this archive, kept by an earlier --keep run")
     args = parser.parse_args()
     rng = random.Random(2026)
     folder = tempfile.TemporaryDirectory()
-    db_path = args.keep or Path(folder.name) / "search-bench.db"
-    started = time.perf_counter()
-    raw, build_seconds, words, weights = build(db_path, args.posts, rng)
-    print(f"{args.posts:,} posts, {raw / 1e6:.0f} MB of text, generated in {time.perf_counter() - started:.0f} s")
-    print(f"index build: {build_seconds:.1f} s; database {db_path.stat().st_size / 1e6:.0f} MB = "
-          f"{db_path.stat().st_size / raw:.2f} x the raw text")
+    if args.archive:
+        db_path, words = args.archive, vocabulary(random.Random(2026))  # the words build() drew first
+        print(f"{args.archive}: {db_path.stat().st_size / 1e6:.0f} MB")
+    else:
+        db_path = args.keep or Path(folder.name) / "search-bench.db"
+        started = time.perf_counter()
+        raw, build_seconds, words, _ = build(db_path, args.posts, rng)
+        print(f"{args.posts:,} posts, {raw / 1e6:.0f} MB of text, generated in {time.perf_counter() - started:.0f} s")
+        print(f"index build: {build_seconds:.1f} s; database {db_path.stat().st_size / 1e6:.0f} MB = "
+              f"{db_path.stat().st_size / raw:.2f} x the raw text")
     db = enable_fast_reads(open_archive(db_path, create=False))  # as `blog-archive search` opens it
+    posts = db["posts"].count
     print(f"{'query':<9}{'median ms':>11}{'p95 ms':>9}{'LIKE median ms':>16}{'speed-up':>10}{'avg hits':>10}")
-    for kind, items in queries(rng, db, words, args.posts, args.queries).items():
+    for kind, items in queries(rng, db, words, posts, args.queries).items():
         phrase = kind == "phrase"
 
         def fts(terms: list[str]) -> list:

@@ -11,7 +11,7 @@ import re
 import zlib
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 from urllib.parse import urljoin, urlsplit
 from xml.etree.ElementTree import Element, ParseError
 
@@ -38,6 +38,9 @@ MAX_LISTING_PAGES = 1000
 MAX_LINK_PAGES = 300
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # a gzip sitemap may not inflate past the sitemap protocol's limit
 MAX_SITEMAPS = 500  # sitemaps read per site: an index whose children keep naming new children must end
+# Told after each sitemap, feed or page read while discovering: its source ("sitemap", "feed", "listing",
+# "links") and how many post URLs are known so far.
+DiscoveryProgress = Callable[[str, int], None]
 
 
 @dataclass
@@ -72,9 +75,10 @@ class Discovery:
 class _Found:
     """URLs united across sources, keyed by url_key, in first-seen order."""
 
-    def __init__(self, root: str):
+    def __init__(self, root: str, progress: DiscoveryProgress | None = None):
         self.root = root
         self.items: dict[str, DiscoveredURL] = {}
+        self.progress = progress
 
     def add(self, url: str, source: str, lastmod: str | None = None) -> None:
         if not url.startswith(("http://", "https://")) or not same_site(url, self.root):
@@ -84,6 +88,11 @@ class _Found:
         if source not in item.sources:
             item.sources.append(source)
         item.lastmod = item.lastmod or lastmod
+
+    def read(self, source: str) -> None:
+        """One more sitemap, feed or page of this source was read."""
+        if self.progress:
+            self.progress(source, len(self.items))
 
     def keys_from(self, source: str) -> set[str]:
         return {key for key, item in self.items.items() if source in item.sources}
@@ -105,16 +114,17 @@ class _SitemapBudget:
 
 
 def discover_posts(fetcher: Fetcher, site_url: str, *, all_sources: bool = False,
-                   max_sitemaps: int = MAX_SITEMAPS) -> Discovery:
+                   max_sitemaps: int = MAX_SITEMAPS, progress: DiscoveryProgress | None = None) -> Discovery:
     """Every post URL of a site; DiscoveryError if no source lists any.
 
     Sitemaps and the feed are always read. Listing pages (with pagination, categories and tags) are
     walked when the sitemaps are missing or fail, when the feed names a post the sitemaps lack, or
     with all_sources; links inside the blog are followed only when nothing else found a post.
     Nothing outside the site's own hosts is requested, and at most max_sitemaps sitemaps are read.
+    `progress` is told of each source read, as it goes.
     """
     root = site_root(site_url)
-    found, warnings, budget = _Found(root), [], _SitemapBudget(max_sitemaps)
+    found, warnings, budget = _Found(root, progress), [], _SitemapBudget(max_sitemaps)
     sitemaps_read, listing_sitemaps = _from_sitemaps(fetcher, root, found, warnings, budget)
     base = _from_feed(fetcher, root, found) or DEFAULT_BASE
     gap = bool(found.keys_from("feed") - found.keys_from("sitemap"))
@@ -161,10 +171,11 @@ def _from_sitemaps(fetcher: Fetcher, root: str, found: _Found, warnings: list[st
             posts = [c for c in children if _is_post_sitemap(c)]
             listing_sitemaps += [c for c in children if LISTING_SITEMAP.search(_name(c))]
             queue.extend((child, True) for child in posts or children)
-            continue
-        for node in tree:
-            if _local(node.tag) == "url" and _text(node, "loc"):
-                found.add(_text(node, "loc"), "sitemap", _text(node, "lastmod"))
+        else:
+            for node in tree:
+                if _local(node.tag) == "url" and _text(node, "loc"):
+                    found.add(_text(node, "loc"), "sitemap", _text(node, "lastmod"))
+        found.read("sitemap")
     return read, listing_sitemaps
 
 
@@ -226,6 +237,7 @@ def _from_feed(fetcher: Fetcher, root: str, found: _Found) -> str | None:
         links = list(_feed_links(tree))
         for link in links:
             found.add(link, "feed")
+        found.read("feed")
         if links:
             channel = tree.find("channel")
             base_link = _text(channel, "link") if channel is not None else None
@@ -269,6 +281,7 @@ def _from_listings(fetcher: Fetcher, root: str, base: str, listing_sitemaps: lis
             soup = BeautifulSoup(result.text, "lxml")
             for link in _listing_links(soup, result.final_url):
                 found.add(link, "listing")
+            found.read("listing")
             starts.extend(link for link in _taxonomy_links(soup, result.final_url, root) if url_key(link) not in seen)
             url = _next_page(soup, result.final_url)
 
@@ -326,6 +339,7 @@ def _from_links(fetcher: Fetcher, root: str, base: str, found: _Found) -> None:
                 found.add(link, "links")
             elif path.startswith(base) and url_key(link) not in seen:
                 queue.append(link)
+        found.read("links")
 
 
 def looks_like_post_url(url: str) -> bool:

@@ -5,8 +5,6 @@ from dataclasses import asdict, dataclass, field
 from html import escape
 from typing import Any
 
-from .encoding import decode_body
-
 
 @dataclass
 class Section:
@@ -92,4 +90,6 @@ class FetchResult:
 
     @property
     def text(self) -> str:
+        from .encoding import decode_body  # bs4's charset detection: loaded by the pages that need it only
+
         return decode_body(self.body, self.content_type)

@@ -20,3 +20,8 @@ def clip(text: str, width: int) -> str:
     """One line of at most `width` characters (whitespace folded), cut anywhere, with an ellipsis."""
     text = " ".join(text.split())
     return text if len(text) <= width else text[:width - 1] + ELLIPSIS
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """'1 post', '2 posts', '0 posts': a count with its noun in agreement (`many` for an irregular plural)."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"

@@ -98,11 +98,11 @@ def test_export_writes_a_report_of_what_still_points_at_the_old_site_and_ends_wi
     result = CliRunner().invoke(cli, ["export", "markdown", str(tmp_path / "md"), "--db", str(made.db_path)])
     assert result.exit_code == 0, result.output
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("1 links and 2 images in 2 posts still point at the old site")
+    assert last.startswith("1 link and 2 images in 2 posts still point at the old site")
     report = (tmp_path / "md" / "export-report.txt").read_text(encoding="utf-8")
     assert f"links-everywhere  {sites.LINKS}  (1 link, 1 image)" in report
     assert f"    link   {sites.OLD_ABOUT}" in report and f"    image  {sites.FAKE_IMAGE}" in report
-    assert report.rstrip().endswith("5 posts exported; 1 links and 2 images in 2 posts still point at the old site")
+    assert report.rstrip().endswith("5 posts exported; 1 link and 2 images in 2 posts still point at the old site")
 
 
 # --- media: only real images are copied, by their bytes -----------------------------------------------

@@ -90,7 +90,7 @@ def test_unreadable_sitemap_is_named_in_a_warning_and_the_summary(server, fetche
     assert not found.complete
     assert {"feed", "listing"} <= set(found.counts())  # the other sources still find the posts
     summary = crawl_site(open_archive(db_path), found, fetcher)
-    assert "warnings: the inventory may be incomplete" in summary.line()
+    assert "(1 warning: the inventory may be incomplete)" in summary.line()
 
 
 def test_incomplete_inventory_never_marks_posts_gone(server, fetcher, db_path):

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from archive.cli import cli
 from archive.crawl import crawl_site
 from archive.store import open_archive
-from scraper.demo.synthetic import SyntheticSite, serve_synthetic
 from scraper.discover import DiscoveredURL, Discovery, discover_posts
+from synthetic import SyntheticSite, serve_synthetic
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,4 +1,4 @@
-"""The synthetic Wix blog (scraper.demo.synthetic), over real HTTP on 127.0.0.1."""
+"""The synthetic Wix blog (tests/synthetic.py), over real HTTP on 127.0.0.1."""
 from __future__ import annotations
 
 import math
@@ -10,7 +10,7 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 
-from scraper.demo.synthetic import UPDATED_PARAGRAPH, SyntheticSite, serve_synthetic
+from synthetic import UPDATED_PARAGRAPH, SyntheticSite, serve_synthetic
 
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 

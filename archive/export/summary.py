@@ -5,6 +5,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from scraper.text import plural
+
 if TYPE_CHECKING:
     from .common import ExportPost
 
@@ -44,13 +46,14 @@ class ExportSummary:
         return sum(r.counts["image"] for r in self.old_site)
 
     def old_site_line(self) -> str:
-        return (f"{self.old_links()} links and {self.old_images()} images in {len(self.old_site)} posts still point "
-                f"at the old site")
+        return (f"{plural(self.old_links(), 'link')} and {plural(self.old_images(), 'image')} in "
+                f"{plural(len(self.old_site), 'post')} still point at the old site")
 
     def line(self) -> str:
-        extra = f", {self.missing_images} images linked to their original URL (not downloaded)" \
+        extra = f", {plural(self.missing_images, 'image')} linked to their original URL (not downloaded)" \
             if self.missing_images else ""
-        return f"{self.posts} posts, {len(self.files)} files, {self.images} images copied{extra}"
+        return (f"{plural(self.posts, 'post')}, {plural(len(self.files), 'file')}, "
+                f"{plural(self.images, 'image')} copied{extra}")
 
     def report(self, fmt: str) -> str:
         """The report file: per post, each link and image still pointing at the old site, then the totals."""
@@ -66,5 +69,5 @@ class ExportSummary:
         for post in self.old_site:
             totals.update(post.counts)
         lines += [f"{totals[k]} {text}" for k, text in KINDS.items()]
-        lines.append(f"{self.posts} posts exported; {self.old_site_line()}")
+        lines.append(f"{plural(self.posts, 'post')} exported; {self.old_site_line()}")
         return "\n".join(lines) + "\n"

@@ -10,7 +10,7 @@ from urllib.parse import unquote, urlsplit
 from ..httpserver import in_thread
 
 SITE_DIR = Path(__file__).parent / "site"
-DEMO_ORIGIN = "https://www.example-clinic.com"  # written in the site's files, replaced by the server's own origin
+DEMO_ORIGIN = "https://www.example-clinic.com"  # written in the site's files; a server replaces it with its origin
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".xml": "application/xml", ".txt": "text/plain; charset=utf-8",
                  ".json": "application/json", ".jpg": "image/jpeg", ".png": "image/png"}
 
@@ -60,23 +60,34 @@ class SiteHandler(http.server.BaseHTTPRequestHandler):
 
 
 class SiteServer(http.server.ThreadingHTTPServer):
+    """A folder served as a site. Its pages name the site by `origin`: the server's own address by default, or a
+    fixed one (the demo's, DEMO_ORIGIN) that a fetcher reaches through `scraper.demo.route.local_session`."""
+
     daemon_threads = True
 
-    def __init__(self, root: Path, handler: type[SiteHandler] = SiteHandler, port: int = 0):
+    def __init__(self, root: Path, handler: type[SiteHandler] = SiteHandler, port: int = 0,
+                 origin: str | None = None):
         super().__init__(("127.0.0.1", port), handler)
         self.root = Path(root)
         self.requests: list[str] = []  # every path asked for, in order
         self.user_agents: set[str] = set()
+        self._origin = origin
 
     @property
-    def origin(self) -> str:
+    def address(self) -> str:
+        """Where the server listens: http://127.0.0.1:PORT."""
         host, port = self.server_address[:2]
         return f"http://{host}:{port}"
 
+    @property
+    def origin(self) -> str:
+        """The origin the site's own URLs carry."""
+        return self._origin or self.address
+
 
 @contextlib.contextmanager
-def serve_site(root: Path = SITE_DIR, *, handler: type[SiteHandler] = SiteHandler,
-               port: int = 0) -> Iterator[SiteServer]:
+def serve_site(root: Path = SITE_DIR, *, handler: type[SiteHandler] = SiteHandler, port: int = 0,
+               origin: str | None = None) -> Iterator[SiteServer]:
     """Run a SiteServer in a thread for the duration of the block; always shut down."""
-    with in_thread(lambda: SiteServer(root, handler, port), port) as server:
+    with in_thread(lambda: SiteServer(root, handler, port, origin), port) as server:
         yield server

@@ -41,7 +41,8 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from .server import SiteHandler, SiteServer, in_thread
+from scraper.demo.server import SiteHandler, SiteServer
+from scraper.httpserver import in_thread
 
 SITE_NAME = "Willow Creek Acupuncture"
 AUTHORS = ("Jenna Reyes", "Marcus Oduya", "Dr. Helen Park")
