@@ -515,7 +515,8 @@ def site_of(url: str) -> str:
 
 def iter_posts(db: sqlite_utils.Database, *, site: str | None = None,
                with_warnings: bool = False) -> Iterator[dict[str, Any]]:
-    """Post rows, newest first (undated posts last); optionally only those with quality warnings."""
+    """Post rows without their text (body_text, body_html, headings), newest first (undated posts last);
+    optionally only those with quality warnings. Reading the text of every post would cost most of a listing."""
     clauses, params = [], []
     if site:
         clauses.append("site = ?")
@@ -523,7 +524,9 @@ def iter_posts(db: sqlite_utils.Database, *, site: str | None = None,
     if with_warnings:
         clauses.append("coalesce(warnings, '[]') != '[]'")
     where = "where " + " and ".join(clauses) if clauses else ""
-    sql = (f"select * from posts {where} order by coalesce(published, updated) is null, "
+    present = db["posts"].columns_dict  # an older archive read without upgrading may lack newer columns
+    columns = ", ".join(c for c in present if c not in ("body_text", "body_html", "headings"))
+    sql = (f"select {columns} from posts {where} order by coalesce(published, updated) is null, "
            f"coalesce(published, updated) desc, id")
     yield from db.query(sql, params)
 
