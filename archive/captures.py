@@ -45,7 +45,6 @@ import zstandard
 
 from scraper.errors import ArchiveError
 
-
 LEVEL = 6  # zstd level of every capture: with a whole page as dictionary, higher levels gain < 5 % at 3-30x the time
 DICTIONARY_LEVEL = 12  # the dictionary's own bytes, stored once per site
 DICTIONARY_SAMPLES = 4  # captures a site's dictionary is chosen from

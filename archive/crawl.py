@@ -14,7 +14,7 @@ import queue
 import threading
 from collections import deque
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -33,8 +33,18 @@ from .media import MediaSummary, download_media
 from .mediatypes import media_dir_for
 from .pipeline import HTML_TYPES, Progress, RunSummary
 from .quality import refresh_warnings
-from .store import (Capture, body_sha256, latest_capture, mark_gone, now_iso, open_archive, post_by_address,
-                    save_capture, save_post, touch_post)
+from .store import (
+    Capture,
+    body_sha256,
+    latest_capture,
+    mark_gone,
+    now_iso,
+    open_archive,
+    post_by_address,
+    save_capture,
+    save_post,
+    touch_post,
+)
 
 logger = logging.getLogger(__name__)
 

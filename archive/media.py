@@ -17,7 +17,7 @@ from scraper.errors import ArchiveError, FetchError
 from scraper.fetch import Fetcher
 from scraper.scope import Scope
 
-from .mediatypes import SNIFF_BYTES, media_dir_for, sniff_media
+from .mediatypes import SNIFF_BYTES, sniff_media
 from .store import body_sha256, write_atomically
 
 logger = logging.getLogger(__name__)

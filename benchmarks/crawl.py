@@ -23,11 +23,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # the synthetic site is test support (tests/synthetic.py)
 
+from synthetic import SyntheticSite, serve_synthetic  # noqa: E402
+
 from archive.crawl import crawl_site  # noqa: E402
 from archive.store import open_archive  # noqa: E402
 from scraper.discover import discover_posts  # noqa: E402
-from scraper.fetch import FetchSettings, Fetcher  # noqa: E402
-from synthetic import SyntheticSite, serve_synthetic  # noqa: E402
+from scraper.fetch import Fetcher, FetchSettings  # noqa: E402
 
 
 def timed_crawl(origin: str, db_path: Path, delay: float, concurrency: int):

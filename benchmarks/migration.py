@@ -38,6 +38,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from export_sites import png  # noqa: E402
+from test_export_consumers import QuietFiles, free_port, get, hugo_build_in, nginx_conf, running  # noqa: E402
+
 from archive.export import export  # noqa: E402
 from archive.export.common import ExportPost, iter_export_posts, old_paths, path_url  # noqa: E402
 from archive.export.ghost import CHOICES, LIMITS, UNIQUE  # noqa: E402
@@ -46,8 +49,6 @@ from archive.store import Capture, open_archive, save_post  # noqa: E402
 from scraper.extract import extract_post  # noqa: E402
 from scraper.profiles.wix import original_image_url  # noqa: E402
 from scraper.urls import normalize_url  # noqa: E402
-from test_export_consumers import QuietFiles, free_port, get, hugo_build_in, nginx_conf, running  # noqa: E402
-from export_sites import png  # noqa: E402
 
 
 def build(corpus: Path, folder: Path, limit: int | None) -> Path:
@@ -110,7 +111,7 @@ def hugo(db_path: Path, folder: Path) -> None:
     for bundles in (False, True):
         public, summary = hugo_build_in(folder / ("bundles" if bundles else "plain"), db_path, folder, bundles=bundles)
         pages = images = images_ok = links = links_ok = 0
-        for url, item in slugs.items():
+        for item in slugs.values():
             page = public / "posts" / item.slug / "index.html"
             pages += page.is_file()
             html = page.read_text("utf-8") if page.is_file() else ""

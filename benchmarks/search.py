@@ -144,10 +144,10 @@ def main() -> None:
     for kind, items in queries(rng, db, words, posts, args.queries).items():
         phrase = kind == "phrase"
 
-        def fts(terms: list[str]) -> list:
+        def fts(terms: list[str], phrase: bool = phrase) -> list:
             return search(db, '"' + " ".join(terms) + '"' if phrase else " ".join(terms), limit=20)
 
-        def scan(terms: list[str]) -> list:
+        def scan(terms: list[str], phrase: bool = phrase) -> list:
             needles = [" ".join(terms)] if phrase else terms
             where = " and ".join("(title like ? or body_text like ?)" for _ in needles)
             params = [p for needle in needles for p in (f"%{needle}%", f"%{needle}%")]

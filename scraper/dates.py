@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timezone
 
-import dateparser as multilingual
 from dateutil import parser as dateparser
 
 _HAS_TIME = re.compile(r"\d{1,2}:\d{2}")
@@ -39,6 +38,8 @@ def _localised(text: str, now: datetime | None) -> str | None:
     settings = {"PREFER_DATES_FROM": "past", "REQUIRE_PARTS": ["day", "month"],
                 "RELATIVE_BASE": (now or datetime.now(timezone.utc)).replace(tzinfo=None)}
     try:
+        import dateparser as multilingual  # heavy (its locale data): only for dates in words of other languages
+
         parsed = multilingual.parse(text, settings=settings)
     except (ValueError, OverflowError, TypeError, RecursionError):
         return None

@@ -19,6 +19,7 @@ import defusedxml.ElementTree as SafeET
 from bs4 import BeautifulSoup
 from defusedxml import DefusedXmlException
 
+from . import profiles
 from .errors import DiscoveryError, FetchError
 from .fetch import Fetcher, request_url
 from .scope import Scope
@@ -30,9 +31,12 @@ logger = logging.getLogger(__name__)
 POST_SITEMAP = re.compile(r"post", re.I)
 NOT_POST_SITEMAP = re.compile(r"page|categor|tag|author|product|event|forum|program", re.I)
 LISTING_SITEMAP = re.compile(r"categor|tag", re.I)
-POST_PATH = re.compile(r"/(post|single-post)/[^/]+|/\d{4}/\d{2}/")
-TAXONOMY_PATH = re.compile(r"/(categories|category|tags|tag|hashtags)/[^/]+")
-FEED_PATHS = ("/blog-feed.xml", "/feed", "/rss.xml", "/feed.xml", "/blog?format=rss")
+# What the platforms serve (their profiles say): post paths, listing paths, feeds, listing cards, the pager.
+POST_PATH = re.compile("|".join(profiles.hints("POST_PATHS")))
+TAXONOMY_PATH = re.compile(r"/(" + "|".join(profiles.hints("TAXONOMY_PATHS")) + r")/[^/]+")
+FEED_PATHS = profiles.hints("FEED_PATHS")
+LISTING_CARDS = profiles.hint("LISTING_CARDS")
+NEXT_PAGE = profiles.hint("NEXT_PAGE")
 DEFAULT_BASE = "/blog"
 MAX_LISTING_PAGES = 1000
 MAX_LINK_PAGES = 300
@@ -293,7 +297,7 @@ def _sitemap_locs(fetcher: Fetcher, url: str, root: str) -> list[str]:
 
 
 def _listing_links(soup: BeautifulSoup, base: str) -> Iterator[str]:
-    cards = soup.select('[data-hook="post-list-item"]')
+    cards = soup.select(LISTING_CARDS) if LISTING_CARDS else []
     anchors = [a for card in cards for a in card.find_all("a", href=True)] if cards else soup.find_all("a", href=True)
     for anchor in anchors:
         link = urljoin(base, anchor["href"])
@@ -309,8 +313,7 @@ def _taxonomy_links(soup: BeautifulSoup, base: str, root: str) -> Iterator[str]:
 
 
 def _next_page(soup: BeautifulSoup, base: str) -> str | None:
-    link = (soup.find("link", rel="next", href=True) or soup.find("a", rel="next", href=True)
-            or soup.find("a", attrs={"data-hook": "pagination__next"}, href=True))
+    link = soup.select_one(NEXT_PAGE)
     return urljoin(base, link["href"]) if link else None
 
 

@@ -5,6 +5,7 @@ is walked with BeautifulSoup afterwards (see `body_soup`).
 """
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,7 @@ from .errors import ExtractionError
 
 MAX_DEPTH = 256  # real pages nest ~30 elements deep; the section walk recurses at every level
 MAX_ATTRIBUTE_CHARS = 100_000  # real attribute values are far shorter
+_HUGE_ATTRIBUTE = re.compile(r'=\s*(?:"[^"]{%d,}"|\'[^\']{%d,}\')' % (MAX_ATTRIBUTE_CHARS, MAX_ATTRIBUTE_CHARS))
 _local = threading.local()  # an lxml parser must not be used by two threads at once: one per thread
 
 
@@ -38,6 +40,8 @@ def parse_page(html: str, url: str | None = None) -> Page:
     """Parse a page once; ExtractionError for empty input and for what is not HTML at all."""
     if not isinstance(html, str) or not html.strip():
         raise ExtractionError("empty page")
+    if len(html) > MAX_ATTRIBUTE_CHARS:  # libxml2 gives up on a 10 MB attribute, and the post after it with it
+        html = _HUGE_ATTRIBUTE.sub('=""', html)
     try:
         tree = lxml.html.document_fromstring(html.encode("utf-8", errors="replace"), parser=_parser())
     except (lxml.etree.ParserError, ValueError) as exc:

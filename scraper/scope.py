@@ -4,16 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from . import profiles
 from .urls import same_site
 
-# The one list of hosts (with their subdomains) where blog platforms keep a site's images, video and files:
-# the only hosts besides the site's own that `crawl --media` fetches from, and the ones whose links die
-# with the old site (the exporters warn about those).
-MEDIA_HOSTS = (
-    "wixstatic.com", "wixmp.com", "parastorage.com",  # Wix: static./video./docs.wixstatic.com, its media platform
-    "images.squarespace-cdn.com", "static1.squarespace.com",  # Squarespace
-    "i0.wp.com", "i1.wp.com", "i2.wp.com",  # WordPress.com's image CDN (Photon)
-)
+# The hosts (with their subdomains) where blog platforms keep a site's images, video and files, as each profile
+# names them: the only hosts besides the site's own that `crawl --media` fetches from, and the ones whose links
+# die with the old site (the exporters count those).
+MEDIA_HOSTS = profiles.hints("MEDIA_HOSTS")
 
 
 def is_media_host(url: str) -> bool:

@@ -4,10 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sites import FaultyHandler
 
 from scraper.demo import SITE_DIR, serve_site
-from scraper.fetch import FetchSettings, Fetcher
-from sites import FaultyHandler
+from scraper.fetch import Fetcher, FetchSettings
 
 
 @pytest.fixture

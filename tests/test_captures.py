@@ -12,13 +12,12 @@ import zlib
 from pathlib import Path
 
 import pytest
+from capture_pages import page, paragraphs
+from processes import hold, run
 
 from archive import captures
 from archive.search import search
-from archive.store import (SCHEMA_VERSION, Capture, convert_captures, open_archive, page_body, save_capture,
-                           save_post)
-from capture_pages import page, paragraphs
-from processes import hold, run
+from archive.store import SCHEMA_VERSION, Capture, convert_captures, open_archive, page_body, save_capture, save_post
 from scraper.errors import ArchiveError
 from scraper.models import Post, Section
 

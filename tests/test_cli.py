@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from processes import command
 
 from archive.cli import cli
-from processes import command
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED = FIXTURES / "dumps" / "does-acupuncture-work-for-neuropathy.txt"
@@ -156,9 +156,9 @@ def test_list_without_archive_is_one_line_error(runner, db_path):
 
 
 def test_every_command_and_option_has_help_text():
-    for name, command in cli.commands.items():
-        assert command.help, name
-        for param in command.params:
+    for name, each in cli.commands.items():
+        assert each.help, name
+        for param in each.params:
             if param.param_type_name == "option":
                 assert param.help, f"{name} {param.opts}"
 

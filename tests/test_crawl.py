@@ -5,13 +5,13 @@ from urllib.parse import quote
 
 import pytest
 import sqlite_utils
+from sites import FaultyHandler, NoSitemapHandler, OnlyListingHandler, demo_expectations
 
 from archive.crawl import crawl_site
 from archive.store import open_archive, page_body
 from scraper.demo import SITE_DIR, serve_site
 from scraper.discover import discover_posts
-from scraper.fetch import FetchSettings, Fetcher
-from sites import FaultyHandler, NoSitemapHandler, OnlyListingHandler, demo_expectations
+from scraper.fetch import Fetcher, FetchSettings
 
 EXPECTED = demo_expectations()
 POSTS = {path: fields for path, fields in EXPECTED.items() if not path.startswith("_")}

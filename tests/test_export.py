@@ -5,7 +5,6 @@ import filecmp
 import json
 import stat
 from pathlib import Path
-
 from urllib.parse import urlsplit
 
 import pytest

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import urljoin, urlsplit
 
+import export_sites as sites
 import pytest
 
-import export_sites as sites
 from archive.export import export
 from archive.export.common import path_url
 from archive.export.redirects import NGINX_VARIABLE, format_redirects, redirect_map

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote, urlsplit
 
+import export_sites as sites
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -18,7 +19,6 @@ from defusedxml import ElementTree
 from markdown_it import MarkdownIt
 from warcio.archiveiterator import ArchiveIterator
 
-import export_sites as sites
 from archive.cli import cli
 from archive.export import export
 from archive.export.redirects import format_redirects, redirect_map

@@ -10,15 +10,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from hostile import ROBOTS_ALLOW_ALL, answer, post_page, routed_site, urlset
+from sites import BROKEN_XML, ENTITY_BOMB, PNG, MediaSiteHandler, MisbehavingHandler
 
 from archive.crawl import crawl_site
-from archive.media import download_media, media_dir_for
+from archive.media import download_media
+from archive.mediatypes import media_dir_for
 from archive.store import open_archive
 from scraper.demo import SITE_DIR, serve_site
 from scraper.discover import DiscoveredURL, Discovery, discover_posts
 from scraper.errors import FetchError
-from hostile import ROBOTS_ALLOW_ALL, answer, post_page, routed_site, urlset
-from sites import BROKEN_XML, ENTITY_BOMB, PNG, MediaSiteHandler, MisbehavingHandler
 
 MisbehavingHandler.gzip_bomb = gzip.compress(b"\0" * 30_000_000, compresslevel=9)  # ~30 kB on the wire
 

@@ -8,7 +8,7 @@ import pytest
 
 from scraper.encoding import decode_body
 from scraper.errors import FetchError, RobotsDisallowed
-from scraper.fetch import USER_AGENT, FetchSettings, Fetcher, _retry_after_seconds
+from scraper.fetch import USER_AGENT, Fetcher, FetchSettings, _retry_after_seconds
 
 
 def test_fetch_returns_body_and_headers(site, fetcher):

@@ -6,16 +6,17 @@ import hashlib
 import re
 
 import pytest
+from hostile import ROBOTS_ALLOW_ALL, answer, post_page, routed_site, sitemap_index, urlset
+from sites import PNG
 
 from archive.crawl import crawl_site
-from archive.media import download_media, media_dir_for, sniff_media
+from archive.media import download_media
+from archive.mediatypes import media_dir_for, sniff_media
 from archive.store import open_archive
 from scraper.discover import discover_posts
 from scraper.errors import FetchError
 from scraper.scope import Scope, is_media_host
 from scraper.urls import normalize_url
-from hostile import ROBOTS_ALLOW_ALL, answer, post_page, routed_site, sitemap_index, urlset
-from sites import PNG
 
 GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00" \
       b"\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"

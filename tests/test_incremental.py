@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from synthetic import SyntheticSite, serve_synthetic
 
 from archive.cli import cli
 from archive.crawl import crawl_site
 from archive.store import open_archive
 from scraper.discover import DiscoveredURL, Discovery, discover_posts
-from synthetic import SyntheticSite, serve_synthetic
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
+from processes import SEED, hold, lines, run, start
 
 from archive.search import search
 from archive.store import open_archive, save_post
-from processes import SEED, hold, lines, run, start
 from scraper.demo import SITE_DIR, serve_site
 from scraper.demo.server import SiteHandler
 from scraper.models import Post, Section

@@ -8,14 +8,14 @@ import time
 
 import pytest
 from click.testing import CliRunner
+from hostile import ROBOTS_ALLOW_ALL, answer, post_page, routed_site, sitemap_index, urlset
 
 from archive.cli import cli
 from archive.crawl import crawl_site
 from archive.store import open_archive
 from scraper.discover import discover_posts
 from scraper.errors import FetchError
-from scraper.fetch import FetchSettings, Fetcher
-from hostile import ROBOTS_ALLOW_ALL, answer, post_page, routed_site, sitemap_index, urlset
+from scraper.fetch import Fetcher, FetchSettings
 
 
 def quick_fetcher(**overrides) -> Fetcher:

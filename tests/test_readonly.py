@@ -8,7 +8,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from processes import SEED, lines, read_only_mount, run, start, without_root_override
 
 

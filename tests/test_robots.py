@@ -4,10 +4,10 @@ from __future__ import annotations
 import threading
 
 import pytest
+from hostile import answer, routed_site
 
 from scraper.errors import RobotsDisallowed
-from scraper.fetch import FetchSettings, Fetcher
-from hostile import answer, routed_site
+from scraper.fetch import Fetcher, FetchSettings
 
 # Shaped like the robots.txt Wix generates, plus rules whose order a first-match parser gets wrong.
 ROBOTS = """User-agent: *

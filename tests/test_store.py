@@ -6,12 +6,20 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from processes import SEED, lines, run
 
 from archive.dbfile import APPLICATION_ID
 from archive.search import index_is_whole, search
-from archive.store import (SCHEMA_VERSION, Capture, find_post, load_post, open_archive, page_body, save_capture,
-                           save_post)
-from processes import SEED, lines, run
+from archive.store import (
+    SCHEMA_VERSION,
+    Capture,
+    find_post,
+    load_post,
+    open_archive,
+    page_body,
+    save_capture,
+    save_post,
+)
 from scraper.errors import ArchiveError
 from scraper.models import Image, Post, Section
 

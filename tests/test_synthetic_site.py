@@ -9,7 +9,6 @@ import xml.etree.ElementTree as ET
 import pytest
 import requests
 from bs4 import BeautifulSoup
-
 from synthetic import UPDATED_PARAGRAPH, SyntheticSite, serve_synthetic
 
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}

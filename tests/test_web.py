@@ -18,12 +18,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from processes import lines, start
 
-from archive.store import open_archive, save_post
 from archive.export import export
 from archive.overview import flag_kind
+from archive.store import open_archive, save_post
 from archive.web import CSP, MEDIA_CSP, PAGE_SIZE, PLACEHOLDER, ArchiveSite, serving
-from processes import lines, start
 from scraper.models import Image, Post, Section
 
 URL = "https://www.wildflower.example/post/neuropathy"

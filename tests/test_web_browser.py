@@ -10,10 +10,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from web_archive import OTHER_SITE, SITE, build
 
 from archive.store import open_archive
 from archive.web import PAGE_SIZE, PLACEHOLDER, serving
-from web_archive import OTHER_SITE, SITE, build
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")

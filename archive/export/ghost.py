@@ -30,8 +30,19 @@ import sqlite_utils
 
 from scraper.text import cut_at_word
 
-from .common import (Addresses, ExportPost, MediaCopies, OutDir, as_utc, first_date, iter_export_posts, new_image,
-                     parse_iso, rewrite_html, safe_name)
+from .common import (
+    Addresses,
+    ExportPost,
+    MediaCopies,
+    OutDir,
+    as_utc,
+    first_date,
+    iter_export_posts,
+    new_image,
+    parse_iso,
+    rewrite_html,
+    safe_name,
+)
 from .redirects import format_redirects, redirects_for
 from .summary import ExportSummary
 

@@ -21,8 +21,22 @@ from xml.sax.saxutils import escape, quoteattr
 
 import sqlite_utils
 
-from .common import (Addresses, ExportPost, MediaCopies, OutDir, as_utc, first_date, is_old_host, iter_export_posts,
-                     new_image, post_query, rewrite_html, safe_file_name, safe_name, unique)
+from .common import (
+    Addresses,
+    ExportPost,
+    MediaCopies,
+    OutDir,
+    as_utc,
+    first_date,
+    is_old_host,
+    iter_export_posts,
+    new_image,
+    post_query,
+    rewrite_html,
+    safe_file_name,
+    safe_name,
+    unique,
+)
 from .summary import ExportSummary
 
 NAMESPACES = {

@@ -13,14 +13,16 @@ from datetime import datetime
 from typing import Any
 
 from lxml.html import HtmlElement, fragment_fromstring
-from trafilatura import bare_extraction
-from trafilatura.htmlprocessing import convert_to_html
 
 from ..dates import to_iso
 from ..page import Page, node_text
 from .base import Visible, first, link_texts, select, select_one, text_of, without, xpath
 
 name = "generic"
+# What discovery looks for on any site (the platform profiles add their own).
+FEED_PATHS = ("/rss.xml", "/feed.xml")
+NEXT_PAGE = 'link[rel~="next"][href], a[rel~="next"][href]'
+
 AUTHOR = ('[rel="author"], [itemprop="author"] [itemprop="name"], [itemprop="author"], .author-name, '
           '.byline .author, .author')
 BYLINE_PREFIX = re.compile(r"^(?:(?:written|posted|published)\s+)?by\s+", re.I)
@@ -69,6 +71,8 @@ def body(page: Page, meta, *, chrome: tuple[str, ...] = ()) -> HtmlElement | Non
     """
     document = main_document(page, chrome=chrome)
     if document is not None and document.body is not None and node_text(document.body):
+        from trafilatura.htmlprocessing import convert_to_html
+
         content = convert_to_html(copy.deepcopy(document.body))
         looks_like_post = (meta.article is not None or meta.og_type == "article" or bool(document.date)
                            or select_one(page.tree, ", ".join(("article",) + CONTAINERS)) is not None)
@@ -83,6 +87,8 @@ def body(page: Page, meta, *, chrome: tuple[str, ...] = ()) -> HtmlElement | Non
 def main_document(page: Page, *, chrome: tuple[str, ...] = ()) -> Any:
     """trafilatura's reading of the page (text and metadata), made once per page."""
     if "trafilatura" not in page.cache:
+        from trafilatura import bare_extraction  # imported when first needed: it takes half a second
+
         # favor_recall keeps the post's own headings, which the default precision mode drops as boilerplate.
         options = dict(url=page.url, with_metadata=True, include_comments=False, include_tables=True,
                        include_formatting=True, include_links=True, favor_recall=True, output_format="html",

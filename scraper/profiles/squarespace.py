@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..dates import to_iso
 from lxml.html import HtmlElement
 
+from ..dates import to_iso
 from ..page import Page
 from . import generic
 from .base import Visible, first, generator, link_texts, select_one, text_of
 
 name = "squarespace"
+MEDIA_HOSTS = ("images.squarespace-cdn.com", "static1.squarespace.com")
+FEED_PATHS = ("/blog?format=rss",)
 # Blocks inside a blog item that are not the post.
 CHROME = (".sqs-block-newsletter", ".newsletter-block", ".item-pagination", ".blog-item-author-profile-wrapper",
           ".blog-item-comments", ".squarespace-comments", ".sqs-block-socialaccountlinks-v2", ".sqs-block-form")

@@ -21,6 +21,13 @@ from .base import Visible, generator, host_of, link_texts, select_one
 
 name = "wix"
 MEDIA = "https://static.wixstatic.com/media/"
+# Discovery and scope: where Wix keeps a site's files, its feed, its listing cards and pager, its post paths.
+MEDIA_HOSTS = ("wixstatic.com", "wixmp.com", "parastorage.com")  # static./video./docs.wixstatic.com and more
+FEED_PATHS = ("/blog-feed.xml",)
+LISTING_CARDS = '[data-hook="post-list-item"]'
+NEXT_PAGE = 'a[data-hook="pagination__next"][href]'
+POST_PATHS = (r"/(?:post|single-post)/[^/]+",)  # also /blog-1/post/<slug> and /post/2019/06/06/<slug>
+TAXONOMY_PATHS = ("categories", "tags", "hashtags")
 # Everything inside a Wix post article that is not the post itself.
 CHROME_HOOKS = frozenset({
     "post-footer", "recent-posts", "post-stats", "like-button", "time-to-read", "user-name", "badge",

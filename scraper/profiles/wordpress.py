@@ -10,6 +10,10 @@ from . import generic
 from .base import Visible, first, generator, select, select_one, text_of
 
 name = "wordpress"
+MEDIA_HOSTS = ("i0.wp.com", "i1.wp.com", "i2.wp.com")  # WordPress.com's image CDN (Photon)
+FEED_PATHS = ("/feed",)
+POST_PATHS = (r"/\d{4}/\d{2}/",)  # date permalinks: /2021/05/04/slug/
+TAXONOMY_PATHS = ("category", "tag")
 AUTHOR = ".entry-meta .author a, .byline .author a, .wp-block-post-author-name, a[rel~='author']"
 # Plugins' and themes' blocks inside the post content that are not the post.
 CHROME = (".sharedaddy", ".jp-relatedposts", ".yarpp-related", ".addtoany_share_save_container", ".post-navigation",
