@@ -43,9 +43,11 @@ def as_text(post: Post) -> str:
 
 def as_markdown(post: Post) -> str:
     """The post as Markdown for `show`: the same rendering as the Markdown export, its text escaped."""
-    from .markdown import escape_label, escape_text, post_markdown  # markdownify, bs4: for this format only
+    from .markdown import escape_label, escape_text, markdown_url, post_markdown  # markdownify: this format only
 
-    facts = [f"**{label}:** {escape_text(str(value))}" for label, value in _facts(post) if value]
+    facts = [f"**{label}:** {escape_text(str(value))}" for label, value in _facts(post, linked=False) if value]
+    if post.author and post.author_url:  # the author as a link to their profile page
+        facts[0] = f"**Author:** [{escape_label(post.author)}]({markdown_url(post.author_url)})"
     header = [f"# {escape_label(post.title or '(untitled)')}", ""] + (["  \n".join(facts), ""] if facts else [])
     return "\n".join(header) + "\n" + post_markdown(post.sections, [image.caption for image in post.images])
 
@@ -75,8 +77,9 @@ def version_diff(old: dict[str, Any], new: dict[str, Any]) -> str:
                                           f"version {new['number']} ({new['captured_at']})", lineterm=""))
 
 
-def _facts(post: Post) -> list[tuple[str, str | None]]:
-    author = f"{post.author} <{post.author_url}>" if post.author and post.author_url else post.author
+def _facts(post: Post, *, linked: bool = True) -> list[tuple[str, str | None]]:
+    """Label and value of each fact shown above a post (the author's profile page too, if `linked`)."""
+    author = f"{post.author} <{post.author_url}>" if linked and post.author and post.author_url else post.author
     return [("Author", author), ("Published", post.published), ("Updated", post.updated),
             ("URL", post.url), ("Tags", ", ".join(post.tags)), ("Categories", ", ".join(post.categories))]
 
