@@ -11,7 +11,6 @@ quick_check reads the whole file once more: add the file's size over the disk's 
 from __future__ import annotations
 
 import argparse
-import random
 import sqlite3
 import statistics
 import sys
@@ -23,27 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from archive.dbfile import check_integrity, connect  # noqa: E402
-from archive.store import Capture, open_archive, save_post  # noqa: E402
-from scraper.models import Image, Post, Section  # noqa: E402
+from archive.store import open_archive  # noqa: E402
 
-WORDS = ("acupuncture needle meridian qi sleep herbs cupping neuropathy tingling numbness pain back neck stress "
-         "fertility cycle spleen liver kidney warmth moxa gua sha tongue pulse patient treatment clinic").split()
-
-
-def build(db_path: Path, posts: int) -> None:
-    rng = random.Random(6)
-    db = open_archive(db_path)
-    for n in range(1, posts + 1):
-        sections = [Section(None if i == 0 else f"Heading {n}.{i}", 1 if i == 0 else 2,
-                            text := " ".join(rng.choices(WORDS, k=180)), f"<p>{text}</p>") for i in range(4)]
-        url = f"https://www.clinic.example/post/post-{n}"
-        post = Post(url=url, title=f"Post {n}: {' '.join(rng.choices(WORDS, k=5))}", author=f"Author {n % 5}",
-                    published=f"20{15 + n % 10}-0{1 + n % 9}-1{n % 10}T10:00:00+00:00", sections=sections,
-                    images=[Image(f"https://static.wixstatic.com/media/{n:06x}~mv2.jpg", "alt", "cap")],
-                    tags=[rng.choice(WORDS)], excerpt=sections[0].text[:200])
-        body = f"<html><body><article><h1>{post.title}</h1>{post.body_html}</article></body></html>".encode()
-        save_post(db, post, capture=Capture(url, body, "2024-06-01T00:00:00+00:00", 200, "text/html"))
-    db.close()
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from export import build  # noqa: E402  (benchmarks/export.py: the same generated archive)
 
 
 def baseline(db_path: Path) -> None:
