@@ -24,7 +24,9 @@ PARTICLES = {"van", "von", "der", "den", "de", "da", "di", "du", "le", "la", "de
 TITLES = {"dr", "dr.", "prof", "prof.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "mx", "mx.", "sir", "dame"}
 NOT_NAMES = {"the", "this", "that", "these", "those", "a", "an", "our", "my", "your", "their", "his", "her", "its",
              "now", "then", "using", "doing", "all", "any", "some", "way", "default", "far", "contrast",
-             "comparison", "definition", "design", "day", "night", "january", "february", "march", "april",
+             "comparison", "definition", "design", "day", "night", "appointment", "popular", "request", "demand",
+             "invitation", "nature", "chance", "hand", "heart", "email", "phone", "mail", "law",
+             "january", "february", "march", "april",
              "may", "june", "july", "august", "september", "october", "november", "december", "monday",
              "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 MAX_WORDS = 6

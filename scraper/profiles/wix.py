@@ -42,7 +42,9 @@ AVATAR_LABEL = re.compile(r"^(Writer|Author)(&#x27;|'|’)?s? ?(picture)?:?\s*",
 # Ricos block types whose content the served HTML may not carry (drawn by script), and what a reader saw there.
 UNSEEN_MEDIA = {"video": "Video", "gallery": "Gallery", "gif": "GIF", "giphy": "GIF", "file": "File", "audio": "Audio",
                 "html": "Embedded content", "embed": "Embedded content", "map": "Map", "poll": "Poll"}
-PLACEHOLDER_TITLES = frozenset({"post", "blog", "blog post", "beitrag", "publicación", "article", "příspěvek"})
+PLACEHOLDER_TITLES = frozenset({"post", "blog", "blog post", "beitrag", "artikel", "bericht", "publicación", "publicação",
+                                "article", "publication", "articolo", "příspěvek", "wpis", "inlägg", "innlegg",
+                                "indlæg"})
 
 
 def detect(page: Page) -> bool:
