@@ -11,7 +11,7 @@ from . import profiles
 from .byline import find_byline
 from .dates import to_iso
 from .errors import ExtractionError, NotAPostError
-from .metadata import PageMeta, absolute_url, read_metadata, strip_site_suffix, unique_names
+from .metadata import PageMeta, absolute_url, first_text, read_metadata, strip_site_suffix, unique_names
 from .models import Post, Section
 from .page import Page, body_soup, parse_page
 from .profiles import generic, wix
@@ -45,7 +45,7 @@ def _extract(page: Page, now: datetime | None) -> Post:
     # A Wix post article with its title is a post even when its body is media the served HTML cannot show.
     if not any(s.text or s.heading or s.html for s in sections) and not images and not (profile is wix and title):
         raise NotAPostError("not a blog post: no article text found")
-    declared = _first(visible.author, meta.author) if profile is wix else _first(meta.author, visible.author)
+    declared = first_text(visible.author, meta.author) if profile is wix else first_text(meta.author, visible.author)
     published = to_iso(meta.published, now=now) or visible.published
     if profile is not wix:
         published = _same_day_or(published, _trafilatura_date(page))
@@ -141,8 +141,3 @@ def _drop_title_heading(sections: list[Section], title: str | None) -> list[Sect
 def _excerpt(sections: list[Section]) -> str | None:
     first = next((p for s in sections for p in s.text.split("\n\n") if p.strip()), "")
     return cut_at_word(first, EXCERPT_CHARS) or None
-
-
-def _first(*values: str | None) -> str | None:
-    return next((v for v in values if v and v.strip()), None)
-

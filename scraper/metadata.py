@@ -54,16 +54,16 @@ def read_metadata(tree: HtmlElement, url: str | None) -> PageMeta:
     article = pick_article(items, page_urls)
     site_name = _site_name(meta, items)
     return PageMeta(
-        title=_first(_ld_text(article, "headline"), _ld_text(article, "name"), meta.get("og:title"),
+        title=first_text(_ld_text(article, "headline"), _ld_text(article, "name"), meta.get("og:title"),
                      meta.get("twitter:title")),
-        author=_first(ld_author(article, items), _meta_author(meta)),
+        author=first_text(ld_author(article, items), _meta_author(meta)),
         author_url=ld_author_url(article, items),
-        published=_first(_ld_text(article, "datePublished"), meta.get("article:published_time"),
+        published=first_text(_ld_text(article, "datePublished"), meta.get("article:published_time"),
                          meta.get("og:published_time")),
-        updated=_first(_ld_text(article, "dateModified"), meta.get("article:modified_time"),
+        updated=first_text(_ld_text(article, "dateModified"), meta.get("article:modified_time"),
                        meta.get("og:updated_time")),
-        excerpt=_first(_ld_text(article, "description"), meta.get("og:description"), meta.get("description")),
-        canonical_url=_first(canonical, absolute_url(meta.get("og:url"), url), absolute_url(_ld_text(article, "url"), url)),
+        excerpt=first_text(_ld_text(article, "description"), meta.get("og:description"), meta.get("description")),
+        canonical_url=first_text(canonical, absolute_url(meta.get("og:url"), url), absolute_url(_ld_text(article, "url"), url)),
         language=_language(tree, meta, article),
         site_name=site_name,
         og_type=meta.get("og:type"),
@@ -111,7 +111,7 @@ def ld_types(item: dict[str, Any] | None) -> set[str]:
 def pick_article(items: list[dict[str, Any]], page_urls: set[str]) -> dict[str, Any] | None:
     """The article item describing this page; never a card for another post, never the site itself."""
     articles = [i for i in items if ld_types(i) & ARTICLE_TYPES and not ld_types(i) & SITE_TYPES]
-    wanted = {_url_key(u) for u in page_urls}
+    wanted = {url_key(u) for u in page_urls}
     for article in articles:
         if _article_urls(article) & wanted:
             return article
@@ -128,12 +128,7 @@ def _article_urls(article: dict[str, Any]) -> set[str]:
             value = value.get("@id") or value.get("url")
         if isinstance(value, str) and value.startswith(("http://", "https://", "//")):
             urls.append(value)
-    return {_url_key(u) for u in urls}
-
-
-def _url_key(url: str) -> str:
-    """Compare URLs regardless of scheme, 'www.', trailing slash, fragment, percent-encoding and tracking."""
-    return url_key(url)
+    return {url_key(u) for u in urls}
 
 
 def _authors(article: dict[str, Any] | None, items: list[dict[str, Any]]) -> list[Any]:
@@ -252,12 +247,12 @@ def absolute_url(link: str | None, base: str | None) -> str | None:
 def _translations(tree: HtmlElement, own_urls: set[str]) -> dict[str, str]:
     """The page's hreflang alternates (Wix Multilingual: ?lang=xx or a /xx/ prefix), the page itself left out."""
     found: dict[str, str] = {}
-    own = {_url_key(u) for u in own_urls}
+    own = {url_key(u) for u in own_urls}
     base = next(iter(sorted(own_urls)), None)
     for link in _links(tree, "alternate"):
         lang = (link.get("hreflang") or "").strip()
         href = absolute_url(link.get("href"), base)
-        if lang and href and lang.lower() != "x-default" and _url_key(href) not in own:
+        if lang and href and lang.lower() != "x-default" and url_key(href) not in own:
             found.setdefault(lang, href)
     return found
 
@@ -272,7 +267,7 @@ def _site_name(meta: _Meta, items: list[dict[str, Any]]) -> str | None:
 
 
 def _language(tree: HtmlElement, meta: _Meta, article: dict[str, Any] | None) -> str | None:
-    value = _first(_ld_text(article, "inLanguage"), tree.get("lang"), meta.get("og:locale"))
+    value = first_text(_ld_text(article, "inLanguage"), tree.get("lang"), meta.get("og:locale"))
     return value.replace("_", "-") if value else None
 
 
@@ -291,7 +286,8 @@ def strip_site_suffix(title: str | None, site_name: str | None) -> str | None:
     return title
 
 
-def _first(*values: str | None) -> str | None:
+def first_text(*values: str | None) -> str | None:
+    """The first value that holds text, stripped."""
     for value in values:
         if value and value.strip():
             return value.strip()

@@ -9,6 +9,7 @@ from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
 from ..page import Page, node_text
+from ..urls import same_site
 
 
 @dataclass
@@ -68,7 +69,7 @@ def text_of(node: HtmlElement | None, selector: str | None = None) -> str:
 def link_texts(node: HtmlElement | None, marker: str, *, site: str | None = None) -> list[str]:
     """Texts of the links whose href contains `marker` ('/tags/', '?category=' …), in order, once each.
 
-    With `site`, only links to that host (or relative ones) count: a link to another site's tag page is a link.
+    With `site` (the page's URL), only links to its host (or relative ones) count: a link to another site's tag page is a link.
     A name is never a bare number (a pager) and loses a leading '#'.
     """
     names: list[str] = []
@@ -85,12 +86,7 @@ def link_texts(node: HtmlElement | None, marker: str, *, site: str | None = None
 
 
 def _same_host(href: str, site: str) -> bool:
-    host = urlsplit(href).netloc.lower()
-    return not host or host.removeprefix("www.") == site.lower().removeprefix("www.")
-
-
-def host_of(page: Page) -> str | None:
-    return urlsplit(page.url).netloc.lower() or None if page.url else None
+    return not urlsplit(href).netloc or same_site(href, site)  # a relative link stays on the site
 
 
 def generator(page: Page) -> str:

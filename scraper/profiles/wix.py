@@ -10,6 +10,7 @@ import copy
 import json
 import re
 from datetime import datetime
+from html import escape
 from urllib.parse import unquote, urljoin
 
 from lxml.html import HtmlElement, fragment_fromstring
@@ -17,7 +18,7 @@ from lxml.html import HtmlElement, fragment_fromstring
 from ..dates import to_iso
 from ..errors import NotAPostError
 from ..page import Page, node_text
-from .base import Visible, generator, host_of, link_texts, select_one
+from .base import Visible, generator, link_texts, select_one
 
 name = "wix"
 MEDIA = "https://static.wixstatic.com/media/"
@@ -83,7 +84,7 @@ def visible(page: Page, *, now: datetime | None = None) -> Visible:
         if stamp not in skip:
             found.published = _time_ago(stamp, now)
             break
-    site = host_of(page)
+    site = page.url
     found.tags = link_texts(article, "/tags/", site=site)
     found.categories = link_texts(article, "/categories/", site=site)
     # Some templates render the tag cloud and category list beside the article rather than inside it;
@@ -169,7 +170,7 @@ def _media_html(block: HtmlElement, base: str | None) -> str:
     kind = _kind(block)
     if source or link:
         return _link_html((source or link)[0], caption or kind, base, "figure")
-    return f"<figure><figcaption>{_escape(caption or kind)}</figcaption></figure>" if caption else ""
+    return f"<figure><figcaption>{escape(caption or kind)}</figcaption></figure>" if caption else ""
 
 
 def _kind(block: HtmlElement) -> str:
@@ -237,22 +238,18 @@ def original_image_url(src: str, base: str | None = None) -> str | None:
 
 
 def _figure(src: str, alt: str, caption: str) -> str:
-    html = f'<figure><img src="{_escape(src)}" alt="{_escape(alt)}">'
+    html = f'<figure><img src="{escape(src)}" alt="{escape(alt)}">'
     if caption:
-        html += f"<figcaption>{_escape(caption)}</figcaption>"
+        html += f"<figcaption>{escape(caption)}</figcaption>"
     return html + "</figure>"
 
 
 def _link_html(href: str | None, label: str, base: str | None, wrapper: str) -> str:
     href = urljoin(base or "", (href or "").strip())
     if not href.startswith(("http://", "https://", "mailto:", "tel:")):
-        return f"<{wrapper}>{_escape(label)}</{wrapper}>" if label and wrapper == "p" else ""
+        return f"<{wrapper}>{escape(label)}</{wrapper}>" if label and wrapper == "p" else ""
     label = label or href
-    return f'<{wrapper}><a href="{_escape(href)}">{_escape(label)}</a></{wrapper}>'
-
-
-def _escape(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return f'<{wrapper}><a href="{escape(href)}">{escape(label)}</a></{wrapper}>'
 
 
 def _replace(old: HtmlElement, html: str) -> None:
